@@ -1,0 +1,345 @@
+//! The archive: exactly what Zoom returned for a range, kept on disk.
+//!
+//! A folder holds `manifest.json` (what was asked, when, and what could not be fetched),
+//! `meetings.jsonl` (one instance per line, as the meeting report lists it) and
+//! `participants.jsonl` (one join row per line, as the participant report returns it, plus
+//! the instance's `meeting_uuid`). Reports can be rebuilt from it without the network.
+//!
+//! A live run appends to the archive as data arrives. An instance's line goes into
+//! `meetings.jsonl` only after all of its join rows are in `participants.jsonl`, so after an
+//! interruption the instances listed there are exactly the complete ones; join rows of an
+//! instance that was cut off are dropped when the archive is read or resumed.
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::usage;
+use crate::zoom::models::{Instance, Session};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const MEETINGS: &str = "meetings.jsonl";
+pub const PARTICIPANTS: &str = "participants.jsonl";
+const FORMAT_NAME: &str = "zoom-report-archive";
+
+/// What was asked for and how it went.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    #[serde(default = "format_name")]
+    pub format: String,
+    #[serde(default = "format_version")]
+    pub format_version: u32,
+    #[serde(default)]
+    pub tool_version: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    #[serde(default)]
+    pub users: Vec<String>,
+    #[serde(default, rename = "type")]
+    pub meeting_type: String,
+    #[serde(default)]
+    pub fetched_at: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub api_url: String,
+    /// False while a run is writing, or when it stopped early.
+    #[serde(default)]
+    pub complete: bool,
+    #[serde(default)]
+    pub failed_instances: Vec<FailedInstance>,
+}
+
+fn format_name() -> String {
+    FORMAT_NAME.to_string()
+}
+
+fn format_version() -> u32 {
+    1
+}
+
+/// An instance whose participants could not be fetched, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FailedInstance {
+    pub meeting_uuid: String,
+    #[serde(default)]
+    pub meeting_id: String,
+    #[serde(default)]
+    pub topic: String,
+    #[serde(default)]
+    pub start_time: String,
+    pub reason: String,
+}
+
+/// An archive read into memory.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    pub manifest: Manifest,
+    pub instances: Vec<Instance>,
+    pub sessions: Vec<Session>,
+}
+
+/// Reads an archive folder.
+///
+/// Broken JSON is an error naming the file and line, except for a last line cut off by an
+/// interrupted run in an archive marked incomplete, which is skipped with a warning.
+pub fn read(dir: &Path) -> Result<Archive> {
+    let manifest = read_manifest(dir)?;
+    let tolerate_cut = !manifest.complete;
+    let mut instances = Vec::new();
+    let mut seen = HashSet::new();
+    for_each_object(&dir.join(MEETINGS), tolerate_cut, |object| {
+        if let Some(instance) = Instance::from_json(&object) {
+            if seen.insert(instance.uuid.clone()) {
+                instances.push(instance);
+            }
+        }
+        Ok(())
+    })?;
+    let mut sessions = Vec::new();
+    for_each_object(&dir.join(PARTICIPANTS), tolerate_cut, |object| {
+        let uuid = crate::zoom::models::text(&object, "meeting_uuid");
+        if seen.contains(&uuid) {
+            sessions.push(Session::from_json(&object, &uuid));
+        }
+        Ok(())
+    })?;
+    Ok(Archive {
+        manifest,
+        instances,
+        sessions,
+    })
+}
+
+/// Reads `manifest.json`, refusing folders that are not archives.
+pub fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        usage(
+            format!("cannot read {}: {error}", path.display()),
+            "give --input a folder written by zoom-report (it holds manifest.json, \
+             meetings.jsonl and participants.jsonl)",
+        )
+    })?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|error| {
+        usage(
+            format!(
+                "{} is not a valid archive manifest: {error}",
+                path.display()
+            ),
+            "restore the file from the run that wrote it, or fetch the range again",
+        )
+    })?;
+    if manifest.format != FORMAT_NAME {
+        bail!(usage(
+            format!(
+                "{} is not a zoom-report archive (format '{}')",
+                path.display(),
+                manifest.format
+            ),
+            "give --input a folder written by zoom-report",
+        ));
+    }
+    Ok(manifest)
+}
+
+/// Calls `visit` with each JSON object of a JSON Lines file; blank lines are skipped.
+fn for_each_object(
+    path: &Path,
+    tolerate_cut_last_line: bool,
+    mut visit: impl FnMut(Map<String, Value>) -> Result<()>,
+) -> Result<()> {
+    let file = File::open(path).map_err(|error| {
+        usage(
+            format!("cannot read {}: {error}", path.display()),
+            "an archive folder holds manifest.json, meetings.jsonl and participants.jsonl",
+        )
+    })?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut line = String::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        let read = reader
+            .read_line(&mut line)
+            .with_context(|| format!("cannot read {} after line {number}", path.display()))?;
+        if read == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let is_last_and_cut = !line.ends_with('\n');
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(&line) {
+            Ok(Value::Object(object)) => visit(object)?,
+            Ok(_) => bail!(broken_line(path, number, "expected a JSON object")),
+            Err(_) if is_last_and_cut && tolerate_cut_last_line => {
+                tracing::warn!(
+                    "{}:{number}: skipping a line cut off by an interrupted run",
+                    path.display()
+                );
+                return Ok(());
+            }
+            Err(error) => bail!(broken_line(path, number, &error.to_string())),
+        }
+    }
+}
+
+fn broken_line(path: &Path, number: usize, what: &str) -> anyhow::Error {
+    usage(
+        format!("{}:{number}: broken JSON line: {what}", path.display()),
+        "fix or delete that line, or fetch the range again to rebuild the archive",
+    )
+}
+
+/// Appends to an archive while a live run fetches.
+pub struct ArchiveWriter {
+    dir: PathBuf,
+    manifest: Manifest,
+    meetings: BufWriter<File>,
+    participants: BufWriter<File>,
+}
+
+impl ArchiveWriter {
+    /// Starts a new archive in `dir`, replacing one that was there.
+    pub fn create(dir: &Path, manifest: Manifest) -> Result<ArchiveWriter> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create archive folder {}", dir.display()))?;
+        write_atomically(&dir.join(MANIFEST), |file| {
+            serde_json::to_writer_pretty(&mut *file, &manifest)?;
+            Ok(file.write_all(b"\n")?)
+        })?;
+        let open = |name: &str| -> Result<BufWriter<File>> {
+            let path = dir.join(name);
+            let file =
+                File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+            Ok(BufWriter::new(file))
+        };
+        Ok(ArchiveWriter {
+            dir: dir.to_path_buf(),
+            meetings: open(MEETINGS)?,
+            participants: open(PARTICIPANTS)?,
+            manifest,
+        })
+    }
+
+    /// Reopens an interrupted archive, keeping its complete instances.
+    ///
+    /// Join rows of instances that were cut off are removed, so they can be fetched again
+    /// without counting anyone twice. Returns the writer and the archive as read.
+    pub fn resume(dir: &Path) -> Result<(ArchiveWriter, Archive)> {
+        let archive = read(dir)?;
+        let complete: HashSet<&str> = archive.instances.iter().map(|i| i.uuid.as_str()).collect();
+        for name in [MEETINGS, PARTICIPANTS] {
+            rewrite_complete_lines(&dir.join(name), &complete)?;
+        }
+        let append = |name: &str| -> Result<BufWriter<File>> {
+            let path = dir.join(name);
+            let file = OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .with_context(|| format!("cannot reopen {}", path.display()))?;
+            Ok(BufWriter::new(file))
+        };
+        let writer = ArchiveWriter {
+            dir: dir.to_path_buf(),
+            meetings: append(MEETINGS)?,
+            participants: append(PARTICIPANTS)?,
+            manifest: archive.manifest.clone(),
+        };
+        Ok((writer, archive))
+    }
+
+    /// Records one instance with all of its join rows; rows first, then the instance.
+    pub fn append_instance(
+        &mut self,
+        meeting: &Map<String, Value>,
+        rows: &[Map<String, Value>],
+    ) -> Result<()> {
+        let uuid = meeting.get("uuid").cloned().unwrap_or(Value::Null);
+        for row in rows {
+            let mut line = row.clone();
+            line.insert("meeting_uuid".to_string(), uuid.clone());
+            serde_json::to_writer(&mut self.participants, &line)?;
+            self.participants.write_all(b"\n")?;
+        }
+        self.participants
+            .flush()
+            .context("cannot write participants.jsonl")?;
+        serde_json::to_writer(&mut self.meetings, meeting)?;
+        self.meetings.write_all(b"\n")?;
+        self.meetings
+            .flush()
+            .context("cannot write meetings.jsonl")?;
+        Ok(())
+    }
+
+    /// Rewrites the manifest with the run's outcome.
+    pub fn finish(mut self, failed: Vec<FailedInstance>, complete: bool) -> Result<Manifest> {
+        self.participants.flush()?;
+        self.meetings.flush()?;
+        self.manifest.failed_instances = failed;
+        self.manifest.complete = complete;
+        let manifest = self.manifest.clone();
+        write_atomically(&self.dir.join(MANIFEST), |file| {
+            serde_json::to_writer_pretty(&mut *file, &manifest)?;
+            Ok(file.write_all(b"\n")?)
+        })?;
+        Ok(manifest)
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+}
+
+/// Keeps only the complete lines whose instance is in `complete`.
+fn rewrite_complete_lines(path: &Path, complete: &HashSet<&str>) -> Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    write_atomically(path, |file| {
+        for line in text
+            .split_inclusive('\n')
+            .filter(|line| line.ends_with('\n'))
+        {
+            let Ok(Value::Object(object)) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let uuid = object.get("meeting_uuid").or_else(|| object.get("uuid"));
+            if uuid
+                .and_then(Value::as_str)
+                .is_some_and(|uuid| complete.contains(uuid))
+            {
+                file.write_all(line.as_bytes())?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Writes a file through a temporary file in the same folder, renamed into place at the
+/// end, so readers never see half a file and a failure leaves the old one intact.
+pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".zoom-report-")
+        .tempfile_in(folder)
+        .with_context(|| format!("cannot create a temporary file in {}", folder.display()))?;
+    write(temp.as_file_mut()).with_context(|| format!("cannot write {}", path.display()))?;
+    temp.as_file_mut()
+        .sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,451 @@
+//! Turns the raw command line into a checked configuration.
+//!
+//! Everything that can be checked without the network is checked here, before the first
+//! request: dates, formats, the time zone, the output folder, the topic pattern and, for a
+//! live run, the credentials. Later stages read only these types.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{Months, NaiveDate, Utc};
+use chrono_tz::Tz;
+use regex::Regex;
+
+use crate::cli::{GlobalArgs, GroupBy, Lang, MeetingType, ReportArgs, UserArgs};
+use crate::error::usage;
+
+/// Zoom keeps report data for about six months; older ranges answer with nothing or errors.
+pub const MONTHS_OF_REPORT_DATA: u32 = 6;
+
+/// An inclusive range of calendar days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl DateRange {
+    /// Parses `--from` and `--to`; `from` must not be after `to`.
+    pub fn parse(from: &str, to: &str) -> Result<DateRange> {
+        let from = parse_date("--from", from)?;
+        let to = parse_date("--to", to)?;
+        if from > to {
+            return Err(usage(
+                format!("--from {from} is after --to {to}"),
+                "give the first day with --from and the last day with --to",
+            ));
+        }
+        Ok(DateRange { from, to })
+    }
+
+    /// The `<from>_<to>` part of file and folder names.
+    pub fn slug(&self) -> String {
+        format!("{}_{}", self.from, self.to)
+    }
+
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.to
+    }
+
+    /// Refuses a range Zoom no longer has data for, before any request is made.
+    pub fn check_within_report_retention(&self, today: NaiveDate) -> Result<()> {
+        let oldest = today - Months::new(MONTHS_OF_REPORT_DATA);
+        if self.from < oldest {
+            return Err(usage(
+                format!(
+                    "--from {} is more than {MONTHS_OF_REPORT_DATA} months ago: Zoom keeps \
+                     report data only since {oldest}",
+                    self.from
+                ),
+                "start the range on or after that day, or rebuild an older report from its \
+                 archive with --input out/raw/<from>_<to>",
+            ));
+        }
+        if self.from > today {
+            return Err(usage(
+                format!("--from {} is in the future", self.from),
+                "Zoom reports only meetings that have ended",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn parse_date(flag: &str, raw: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        usage(
+            format!("{flag} '{raw}' is not a valid date"),
+            format!("write it as YYYY-MM-DD, for example {flag} 2024-07-01"),
+        )
+    })
+}
+
+/// A report format selected with `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    Xlsx,
+    Csv,
+    Html,
+    Json,
+}
+
+impl Format {
+    const ALL: [(&'static str, Format); 4] = [
+        ("xlsx", Format::Xlsx),
+        ("csv", Format::Csv),
+        ("html", Format::Html),
+        ("json", Format::Json),
+    ];
+
+    /// Parses a `--format` list; empty means xlsx, csv and html.
+    pub fn parse_list(raw: &[String]) -> Result<Vec<Format>> {
+        if raw.is_empty() {
+            return Ok(vec![Format::Xlsx, Format::Csv, Format::Html]);
+        }
+        let mut formats = Vec::new();
+        for name in raw {
+            let name = name.trim().to_ascii_lowercase();
+            let Some(&(_, format)) = Self::ALL.iter().find(|(known, _)| *known == name) else {
+                return Err(usage(
+                    format!("--format '{name}' is not a known format"),
+                    "use any of xlsx, csv, html, json, comma-separated",
+                ));
+            };
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+        }
+        formats.sort();
+        Ok(formats)
+    }
+}
+
+/// Parses an IANA zone name, or takes the machine's zone (UTC when it cannot be told).
+pub fn parse_zone(raw: Option<&str>) -> Result<Tz> {
+    let Some(raw) = raw else {
+        return Ok(iana_time_zone::get_timezone()
+            .ok()
+            .and_then(|name| name.parse().ok())
+            .unwrap_or(Tz::UTC));
+    };
+    raw.trim().parse().map_err(|_| {
+        usage(
+            format!("--tz '{raw}' is not a known time zone"),
+            "use an IANA name such as Asia/Ho_Chi_Minh, Europe/Berlin or UTC",
+        )
+    })
+}
+
+/// Which users' meetings to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserSelection {
+    Users(Vec<String>),
+    AllActive,
+}
+
+impl UserSelection {
+    pub fn from_args(args: &UserArgs) -> Result<UserSelection> {
+        if args.all_users {
+            return Ok(UserSelection::AllActive);
+        }
+        if args.user.is_empty() {
+            return Ok(UserSelection::Users(vec!["me".to_string()]));
+        }
+        let mut users = Vec::new();
+        for user in &args.user {
+            let user = user.trim();
+            if user.is_empty() || user.contains(['/', '?', '#', ' ']) {
+                return Err(usage(
+                    format!("--user '{user}' is not a Zoom user id or email"),
+                    "give a user id, an email address, or me",
+                ));
+            }
+            if !users
+                .iter()
+                .any(|known: &String| known.eq_ignore_ascii_case(user))
+            {
+                users.push(user.to_string());
+            }
+        }
+        Ok(UserSelection::Users(users))
+    }
+
+    /// The names recorded in the archive's manifest.
+    pub fn describe(&self) -> Vec<String> {
+        match self {
+            UserSelection::Users(users) => users.clone(),
+            UserSelection::AllActive => vec!["all active users".to_string()],
+        }
+    }
+}
+
+/// Everything the main job needs, checked.
+#[derive(Debug)]
+pub struct ReportConfig {
+    pub range: DateRange,
+    pub formats: Vec<Format>,
+    pub out_dir: PathBuf,
+    pub input: Option<PathBuf>,
+    pub users: UserSelection,
+    pub meeting_type: MeetingType,
+    pub topic: Option<Regex>,
+    pub group_by: GroupBy,
+    pub tz: Tz,
+    pub rate: u32,
+    pub concurrency: usize,
+    pub resume: bool,
+    pub lang: Lang,
+    pub csv_bom: bool,
+    pub csv_raw: bool,
+    pub quiet: bool,
+}
+
+impl ReportConfig {
+    pub fn from_args(args: &ReportArgs, global: &GlobalArgs) -> Result<ReportConfig> {
+        let (Some(from), Some(to)) = (&args.from, &args.to) else {
+            return Err(usage(
+                "the report needs a date range",
+                "give --from YYYY-MM-DD and --to YYYY-MM-DD, e.g. --from 2024-07-01 --to \
+                 2024-07-31 --input samples/2024-07",
+            ));
+        };
+        let range = DateRange::parse(from, to)?;
+        if global.input.is_none() {
+            range.check_within_report_retention(Utc::now().date_naive())?;
+        }
+        if let Some(input) = &global.input {
+            check_input_dir(input)?;
+        }
+        if args.rate == 0 || args.rate > 100 {
+            return Err(usage(
+                format!("--rate {} is out of range", args.rate),
+                "give 1 to 100 requests per second (Pro plans allow 10, Business 40)",
+            ));
+        }
+        if args.concurrency == 0 || args.concurrency > 64 {
+            return Err(usage(
+                format!("--concurrency {} is out of range", args.concurrency),
+                "give 1 to 64 requests in flight",
+            ));
+        }
+        if args.resume && global.input.is_some() {
+            return Err(usage(
+                "--resume continues a live run and cannot be used with --input",
+                "drop --resume to rebuild from the archive, or drop --input to fetch",
+            ));
+        }
+        let topic = args.topic.as_deref().map(parse_topic).transpose()?;
+        let out_dir = args.out.clone();
+        check_output_dir(&out_dir)?;
+        Ok(ReportConfig {
+            range,
+            formats: Format::parse_list(&args.format)?,
+            out_dir,
+            input: global.input.clone(),
+            users: UserSelection::from_args(&args.users)?,
+            meeting_type: args.users.meeting_type,
+            topic,
+            group_by: args.group_by,
+            tz: parse_zone(global.tz.as_deref())?,
+            rate: args.rate,
+            concurrency: args.concurrency,
+            resume: args.resume,
+            lang: args.lang,
+            csv_bom: args.csv_bom,
+            csv_raw: args.csv_raw,
+            quiet: global.quiet,
+        })
+    }
+
+    /// Where a live run keeps the raw data it fetched.
+    pub fn archive_dir(&self) -> PathBuf {
+        self.out_dir.join("raw").join(self.range.slug())
+    }
+}
+
+fn parse_topic(raw: &str) -> Result<Regex> {
+    Regex::new(raw).map_err(|error| {
+        let first_line = error
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string();
+        usage(
+            format!("--topic '{raw}' is not a valid regular expression: {first_line}"),
+            "escape special characters with \\, e.g. --topic 'Q3 \\(draft\\)'",
+        )
+    })
+}
+
+/// An archive folder must exist and hold the meeting list.
+pub fn check_input_dir(input: &Path) -> Result<()> {
+    if !input.is_dir() {
+        return Err(usage(
+            format!("--input {} is not a folder", input.display()),
+            "give an archive folder such as samples/2024-07 or out/raw/<from>_<to>",
+        ));
+    }
+    Ok(())
+}
+
+/// Creates the output folder if needed and proves a file can be written there.
+pub fn check_output_dir(out_dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(out_dir)
+        .and_then(|()| {
+            tempfile::Builder::new()
+                .prefix(".zoom-report-check")
+                .tempfile_in(out_dir)
+        })
+        .map(drop)
+        .map_err(|error| {
+            usage(
+                format!("cannot write into --out {}: {error}", out_dir.display()),
+                "choose a folder you can write to with --out DIR",
+            )
+        })
+}
+
+/// A value that must never be printed: its `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The Server-to-Server OAuth app's credentials and the hosts to talk to.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub oauth_url: String,
+    /// Set when `ZOOM_API_URL` is given; then the token's `api_url` is ignored.
+    pub api_url: Option<String>,
+}
+
+pub const DEFAULT_OAUTH_URL: &str = "https://zoom.us/oauth/token";
+pub const DEFAULT_API_URL: &str = "https://api.zoom.us/v2";
+
+const CREDENTIALS_HELP: &str = "\
+set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (in the environment or a .env file \
+here) from a Server-to-Server OAuth app: marketplace.zoom.us > Develop > Build App > \
+Server-to-Server OAuth, with scopes report:read:admin and user:read:admin (granular: \
+report:read:user:admin, report:read:list_meeting_participants:admin, user:read:list_users:admin, \
+meeting:read:list_past_instances:admin); or try the bundled data without credentials: \
+--input samples/2024-07";
+
+impl Credentials {
+    /// Reads the credentials from the environment (a `.env` file was loaded at start-up).
+    pub fn from_env(secret_file: Option<&Path>) -> Result<Credentials> {
+        let variable = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let client_secret = match secret_file {
+            Some(path) => Some(read_secret_file(path)?),
+            None => variable("ZOOM_CLIENT_SECRET"),
+        };
+        let missing: Vec<&str> = [
+            ("ZOOM_ACCOUNT_ID", variable("ZOOM_ACCOUNT_ID").is_none()),
+            ("ZOOM_CLIENT_ID", variable("ZOOM_CLIENT_ID").is_none()),
+            ("ZOOM_CLIENT_SECRET", client_secret.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, is_missing)| is_missing.then_some(name))
+        .collect();
+        if !missing.is_empty() {
+            return Err(usage(
+                format!("Zoom credentials are missing: {}", missing.join(", ")),
+                CREDENTIALS_HELP,
+            ));
+        }
+        Ok(Credentials {
+            account_id: variable("ZOOM_ACCOUNT_ID")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            client_id: variable("ZOOM_CLIENT_ID")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            client_secret: Secret::new(client_secret.unwrap_or_default().trim()),
+            oauth_url: variable("ZOOM_OAUTH_URL").unwrap_or_else(|| DEFAULT_OAUTH_URL.to_string()),
+            api_url: variable("ZOOM_API_URL"),
+        })
+    }
+}
+
+fn read_secret_file(path: &Path) -> Result<String> {
+    let secret = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --client-secret-file {}", path.display()))
+        .map_err(|error| {
+            usage(
+                format!("{error:#}"),
+                "give a readable file holding the secret",
+            )
+        })?;
+    Ok(secret.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_must_run_forwards() {
+        assert!(DateRange::parse("2024-07-31", "2024-07-01").is_err());
+        assert!(DateRange::parse("2024-07-01", "2024-07-01").is_ok());
+    }
+
+    #[test]
+    fn dates_must_be_iso() {
+        let error = DateRange::parse("07/01/2024", "2024-07-31").unwrap_err();
+        assert!(error.to_string().contains("--from '07/01/2024'"));
+        assert!(DateRange::parse("2024-02-30", "2024-03-01").is_err());
+    }
+
+    #[test]
+    fn six_months_back_is_the_limit() {
+        let today = NaiveDate::from_ymd_opt(2024, 8, 15).unwrap();
+        let range = DateRange::parse("2024-02-15", "2024-03-01").unwrap();
+        assert!(range.check_within_report_retention(today).is_ok());
+        let range = DateRange::parse("2024-02-14", "2024-03-01").unwrap();
+        let error = range.check_within_report_retention(today).unwrap_err();
+        assert!(error.to_string().contains("6 months"));
+    }
+
+    #[test]
+    fn formats_are_checked_and_deduplicated() {
+        let list = |s: &str| s.split(',').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            Format::parse_list(&list("html,xlsx,html")).unwrap(),
+            vec![Format::Xlsx, Format::Html]
+        );
+        assert!(Format::parse_list(&list("pdf")).is_err());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("s3cr3t");
+        assert_eq!(format!("{secret:?} {secret}"), "*** ***");
+    }
+}

@@ -1,0 +1,59 @@
+//! The zoom-report binary: set up logging, parse the command line, run, report the error.
+
+use std::process::ExitCode as ProcessExit;
+
+use clap::Parser;
+use zoom_report::cli::Cli;
+use zoom_report::error::{ExitCode, exit_code_for, hint_for};
+
+fn main() -> ProcessExit {
+    // A .env file in the working directory may hold the credentials; a missing file is fine.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    init_logging(cli.global.verbose, cli.global.quiet);
+    let code =
+        match tokio_runtime().and_then(|runtime| runtime.block_on(zoom_report::run::run(cli))) {
+            Ok(code) => code,
+            Err(error) => report_error(&error),
+        };
+    ProcessExit::from(code as u8)
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Logs go to stderr; stdout carries data only. `RUST_LOG` overrides the flags.
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("zoom_report={level},warn"))
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// Prints `zoom-report: error: <chain>` and, where known, the fix on a second line.
+fn report_error(error: &anyhow::Error) -> ExitCode {
+    let code = exit_code_for(error);
+    if code == ExitCode::Interrupted {
+        eprintln!("zoom-report: interrupted");
+        return code;
+    }
+    eprintln!("zoom-report: error: {error:#}");
+    if let Some(hint) = hint_for(error) {
+        eprintln!("  fix: {hint}");
+    }
+    code
+}

@@ -1,0 +1,84 @@
+//! CSV: one RFC 4180 file per table, UTF-8, times in ISO 8601 with offset.
+//!
+//! Cells that came from Zoom and start with `=`, `+`, `-`, `@`, a tab or a carriage return
+//! are prefixed with `'` (OWASP's rule against formula injection) so a spreadsheet opening
+//! the file shows them as text; `--csv-raw` turns that off for scripts.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::{Cell, CsvOptions, Report, TableKind, percent_text};
+use crate::archive::write_atomically;
+
+/// Writes `<stem>_<table>.csv` for each table; returns the paths.
+pub fn write(report: &Report, out_dir: &Path, options: &CsvOptions) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for table in TableKind::ALL {
+        let path = out_dir.join(format!("{}_{}.csv", report.file_stem(), table.key()));
+        write_atomically(&path, |file| {
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
+            if options.bom {
+                buffered.write_all("\u{feff}".as_bytes())?;
+            }
+            write_table(report, table, options, &mut buffered)?;
+            buffered.flush()?;
+            Ok(())
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Writes one table as CSV to `sink`.
+pub fn write_table(
+    report: &Report,
+    table: TableKind,
+    options: &CsvOptions,
+    sink: impl Write,
+) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(sink);
+    writer.write_record(table.columns())?;
+    let mut record = Vec::with_capacity(table.columns().len());
+    for row in report.rows(table) {
+        record.clear();
+        record.extend(row.iter().map(|cell| render(report, cell, options)));
+        writer.write_record(&record)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn render(report: &Report, cell: &Cell, options: &CsvOptions) -> String {
+    match cell {
+        Cell::Text(text) if options.raw => text.to_string(),
+        Cell::Text(text) => neutralise(text),
+        Cell::Id(id) => id.clone(),
+        Cell::Int(n) | Cell::Seconds(n) => n.to_string(),
+        Cell::Percent(value) => percent_text(*value),
+        Cell::Time(time) => time.map(|t| report.iso_time(t)).unwrap_or_default(),
+        Cell::Empty => String::new(),
+    }
+}
+
+/// Prefixes a cell that a spreadsheet would read as a formula.
+pub fn neutralise(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formula_starts_are_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("Nguyễn"), "Nguyễn");
+    }
+}

@@ -1,0 +1,302 @@
+//! Excel workbook: a `Summary` sheet, then `People`, `Meetings`, `Attendance`, `Sessions`,
+//! and `Problems` when anything could not be fetched.
+//!
+//! Cells keep their types: times are Excel date-times in the report's zone, lengths are
+//! durations (`[h]:mm:ss`), percentages are percentages, and ids are text so that meeting
+//! ids beyond 2^53 never turn into rounded numbers. Sheets are written in constant-memory
+//! mode, row by row; a table longer than Excel's row limit continues on `<Sheet> (2)`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use rust_xlsxwriter::{
+    ExcelDateTime, Format, FormatAlign, Table, TableColumn, TableStyle, Workbook, Worksheet,
+    XlsxError,
+};
+
+use super::{Cell, Report, TableKind, percent_text};
+use crate::archive::write_atomically;
+
+/// Excel's last row is 1,048,576; one row of each sheet is its header.
+pub const EXCEL_DATA_ROWS: usize = 1_048_575;
+
+pub fn write(report: &Report, path: &Path) -> Result<PathBuf> {
+    write_with_row_limit(report, path, EXCEL_DATA_ROWS)?;
+    Ok(path.to_path_buf())
+}
+
+/// Writes the workbook, splitting tables after `rows_per_sheet` data rows.
+pub fn write_with_row_limit(report: &Report, path: &Path, rows_per_sheet: usize) -> Result<()> {
+    let mut workbook = Workbook::new();
+    let styles = Styles::new();
+    let summary = workbook.add_worksheet();
+    write_summary(report, summary, &styles, rows_per_sheet)?;
+    for table in TableKind::ALL {
+        write_table(report, table, &mut workbook, &styles, rows_per_sheet)
+            .with_context(|| format!("cannot write the {} sheet", table.title()))?;
+    }
+    if !report.problems.is_empty() {
+        write_problems(report, workbook.add_worksheet(), &styles)?;
+    }
+    write_atomically(path, |file| Ok(workbook.save_to_writer(file)?))
+}
+
+struct Styles {
+    time: Format,
+    duration: Format,
+    percent: Format,
+    title: Format,
+    label: Format,
+    wrap: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        Styles {
+            time: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            duration: Format::new().set_num_format("[h]:mm:ss"),
+            percent: Format::new().set_num_format("0.0%"),
+            title: Format::new().set_bold().set_font_size(14),
+            label: Format::new().set_bold(),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        }
+    }
+}
+
+/// How many sheets a table needs.
+fn sheet_count(rows: usize, rows_per_sheet: usize) -> usize {
+    rows.div_ceil(rows_per_sheet).max(1)
+}
+
+fn sheet_name(table: TableKind, part: usize) -> String {
+    if part == 0 {
+        table.title().to_string()
+    } else {
+        format!("{} ({})", table.title(), part + 1)
+    }
+}
+
+fn write_summary(
+    report: &Report,
+    sheet: &mut Worksheet,
+    styles: &Styles,
+    rows_per_sheet: usize,
+) -> Result<()> {
+    sheet.set_name("Summary")?;
+    sheet.set_column_width(0, 26)?;
+    sheet.set_column_width(1, 60)?;
+    sheet.write_string_with_format(0, 0, "Zoom attendance report", &styles.title)?;
+    let totals = report.totals();
+    let mut lines: Vec<(&str, String)> = vec![
+        (
+            "Range",
+            format!("{} to {}", report.range.from, report.range.to),
+        ),
+        ("Time zone", report.tz.name().to_string()),
+        ("Generated at", report.short_time(report.generated_at)),
+        ("Meetings", totals.meetings.to_string()),
+        ("People", totals.people.to_string()),
+        (
+            "Hours attended",
+            format!("{:.2}", totals.attended_seconds as f64 / 3600.0),
+        ),
+        (
+            "Average attendance %",
+            percent_text(totals.average_attendance_pct),
+        ),
+        (
+            "Complete",
+            if report.is_complete {
+                "yes".to_string()
+            } else {
+                format!(
+                    "NO: {} meeting instance(s) missing, see Problems",
+                    report.problems.len()
+                )
+            },
+        ),
+    ];
+    for table in TableKind::ALL {
+        let sheets = sheet_count(report.row_count(table), rows_per_sheet);
+        if sheets > 1 {
+            let names: Vec<String> = (0..sheets).map(|part| sheet_name(table, part)).collect();
+            lines.push((
+                "Continued",
+                format!(
+                    "{} rows on sheets {}",
+                    report.row_count(table),
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    for (row, (label, value)) in lines.iter().enumerate() {
+        let row = row as u32 + 2;
+        sheet.write_string_with_format(row, 0, *label, &styles.label)?;
+        sheet.write_string(row, 1, value)?;
+    }
+    Ok(())
+}
+
+fn write_table(
+    report: &Report,
+    table: TableKind,
+    workbook: &mut Workbook,
+    styles: &Styles,
+    rows_per_sheet: usize,
+) -> Result<()> {
+    let total = report.row_count(table);
+    let mut rows = report.rows(table);
+    for part in 0..sheet_count(total, rows_per_sheet) {
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(sheet_name(table, part))?;
+        let count = rows_per_sheet.min(total - part * rows_per_sheet);
+        start_sheet(sheet, table, count)?;
+        for row in 1..=count as u32 {
+            let Some(cells) = rows.next() else { break };
+            for (column, cell) in cells.iter().enumerate() {
+                write_cell(report, sheet, row, column as u16, cell, styles)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Header, widths, frozen header row and a styled table with autofilter.
+fn start_sheet(sheet: &mut Worksheet, table: TableKind, rows: usize) -> Result<(), XlsxError> {
+    let columns = table.columns();
+    for (index, column) in columns.iter().enumerate() {
+        sheet.set_column_width(index as u16, column_width(column))?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    let last_column = columns.len() as u16 - 1;
+    if rows == 0 {
+        for (index, column) in columns.iter().enumerate() {
+            sheet.write_string(0, index as u16, header(column))?;
+        }
+        return Ok(());
+    }
+    let headers: Vec<TableColumn> = columns
+        .iter()
+        .map(|column| TableColumn::new().set_header(header(column)))
+        .collect();
+    let excel_table = Table::new()
+        .set_style(TableStyle::Medium2)
+        .set_columns(&headers);
+    sheet.add_table(0, 0, rows as u32, last_column, &excel_table)?;
+    Ok(())
+}
+
+fn write_cell(
+    report: &Report,
+    sheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    cell: &Cell,
+    styles: &Styles,
+) -> Result<()> {
+    match cell {
+        Cell::Text(text) => sheet.write_string(row, column, text.as_ref())?,
+        Cell::Id(id) => sheet.write_string(row, column, id)?,
+        Cell::Int(n) => sheet.write_number(row, column, *n as f64)?,
+        Cell::Seconds(seconds) => {
+            let days = *seconds as f64 / 86_400.0;
+            sheet.write_number_with_format(row, column, days, &styles.duration)?
+        }
+        Cell::Percent(Some(value)) => {
+            sheet.write_number_with_format(row, column, value / 100.0, &styles.percent)?
+        }
+        Cell::Time(Some(time)) => {
+            let local = excel_time(report, *time)?;
+            sheet.write_datetime_with_format(row, column, local, &styles.time)?
+        }
+        Cell::Percent(None) | Cell::Time(None) | Cell::Empty => sheet,
+    };
+    Ok(())
+}
+
+/// The wall-clock time in the report's zone, as Excel stores times (without a zone).
+fn excel_time(report: &Report, time: DateTime<Utc>) -> Result<ExcelDateTime> {
+    let local = time.with_timezone(&report.tz).naive_local();
+    Ok(ExcelDateTime::from_timestamp(local.and_utc().timestamp())?)
+}
+
+fn write_problems(report: &Report, sheet: &mut Worksheet, styles: &Styles) -> Result<()> {
+    sheet.set_name("Problems")?;
+    let headers = [
+        "Meeting ID",
+        "Meeting UUID",
+        "Topic",
+        "Start time",
+        "Reason",
+    ];
+    for (index, (title, width)) in headers.iter().zip([14, 28, 36, 20, 70]).enumerate() {
+        sheet.write_string_with_format(0, index as u16, *title, &styles.label)?;
+        sheet.set_column_width(index as u16, width)?;
+    }
+    for (row, problem) in report.problems.iter().enumerate() {
+        let row = row as u32 + 1;
+        sheet.write_string(row, 0, &problem.meeting_id)?;
+        sheet.write_string(row, 1, &problem.meeting_uuid)?;
+        sheet.write_string(row, 2, &problem.topic)?;
+        sheet.write_string(row, 3, &problem.start_time)?;
+        sheet.write_string_with_format(row, 4, &problem.reason, &styles.wrap)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// The column header shown in Excel.
+fn header(column: &str) -> String {
+    let label = match column {
+        "attended_seconds" => "Attended",
+        "total_seconds" => "Total time",
+        "duration_seconds" => "Duration",
+        "avg_attendance_pct" => "Average attendance",
+        "attendance_pct" => "Attendance",
+        "duration_minutes" => "Duration (minutes)",
+        "meeting_id" => "Meeting ID",
+        "meeting_uuid" => "Meeting UUID",
+        "participant_user_id" => "Participant user ID",
+        "user_id" => "User ID",
+        other => return sentence_case(other),
+    };
+    label.to_string()
+}
+
+fn sentence_case(column: &str) -> String {
+    let words = column.replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn column_width(column: &str) -> f64 {
+    match column {
+        "name" | "topic" | "host_name" => 30.0,
+        "email" | "host_email" => 28.0,
+        "meeting_uuid" => 27.0,
+        c if c.ends_with("_time") || c.starts_with("first_") || c.starts_with("last_") => 19.0,
+        c if c.ends_with("_pct") => 12.0,
+        "meeting_id" | "participant_user_id" | "user_id" => 15.0,
+        _ => 12.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheets_split_at_the_row_limit() {
+        assert_eq!(sheet_count(0, 10), 1);
+        assert_eq!(sheet_count(10, 10), 1);
+        assert_eq!(sheet_count(11, 10), 2);
+        assert_eq!(sheet_name(TableKind::Sessions, 1), "Sessions (2)");
+        // Excel refuses sheet names longer than 31 characters.
+        assert!(sheet_name(TableKind::Attendance, 99).len() <= 31);
+    }
+}

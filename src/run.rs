@@ -1,0 +1,181 @@
+//! The recipes: what each command does, as a short list of steps.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use anyhow::Result;
+use chrono::Utc;
+
+use crate::archive::{self, Archive};
+use crate::attendance;
+use crate::cli::{Cli, Command};
+use crate::config::{ReportConfig, check_input_dir};
+use crate::error::{ExitCode, usage};
+use crate::report::{self, CsvOptions, Report};
+use crate::zoom::models::{Instance, Session};
+
+/// Runs the command the user asked for.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        None => report_range(&cli.report, &cli.global).await,
+        Some(Command::Completions { shell }) => print_completions(shell),
+        Some(Command::Man) => print_man_page(),
+        Some(command) => crate_commands(command, &cli.global).await,
+    }
+}
+
+async fn crate_commands(command: Command, global: &crate::cli::GlobalArgs) -> Result<ExitCode> {
+    let _ = (command, global);
+    Err(usage(
+        "this command needs the live Zoom client",
+        "use --input",
+    ))
+}
+
+/// The main job: reports for a date range, from Zoom or from an archive.
+async fn report_range(
+    args: &crate::cli::ReportArgs,
+    global: &crate::cli::GlobalArgs,
+) -> Result<ExitCode> {
+    let config = ReportConfig::from_args(args, global)?;
+    report::html::check_templates()?;
+    let archive = match &config.input {
+        Some(dir) => read_archive_for_range(dir, &config)?,
+        None => {
+            return Err(usage(
+                "fetching from Zoom is not available yet",
+                "use --input DIR",
+            ));
+        }
+    };
+    let (instances, sessions) = select(&archive, &config);
+    let attendance = attendance::compute(&instances, &sessions, config.group_by)?;
+    let report = Report {
+        range: config.range,
+        tz: config.tz,
+        lang: config.lang,
+        generated_at: Utc::now(),
+        instances: &instances,
+        sessions: &sessions,
+        attendance: &attendance,
+        problems: &archive.manifest.failed_instances,
+        is_complete: archive.manifest.complete && archive.manifest.failed_instances.is_empty(),
+    };
+    let options = CsvOptions {
+        bom: config.csv_bom,
+        raw: config.csv_raw,
+    };
+    let written = report::write_all(&report, &config.formats, &config.out_dir, &options)?;
+    print_outcome(&report, &written)?;
+    Ok(if report.is_complete {
+        ExitCode::Done
+    } else {
+        ExitCode::Incomplete
+    })
+}
+
+/// Reads an archive and checks that it covers the range asked for.
+fn read_archive_for_range(dir: &std::path::Path, config: &ReportConfig) -> Result<Archive> {
+    check_input_dir(dir)?;
+    let archive = archive::read(dir)?;
+    let manifest = &archive.manifest;
+    if config.range.from < manifest.from || config.range.to > manifest.to {
+        return Err(usage(
+            format!(
+                "--input {} holds {} to {}, which does not cover --from {} --to {}",
+                dir.display(),
+                manifest.from,
+                manifest.to,
+                config.range.from,
+                config.range.to
+            ),
+            format!(
+                "ask for a range within {} to {}, or fetch that range",
+                manifest.from, manifest.to
+            ),
+        ));
+    }
+    if !manifest.complete {
+        tracing::warn!(
+            "{} is from a run that did not finish; the report is marked incomplete \
+             (run the same command without --input, with --resume, to complete it)",
+            dir.display()
+        );
+    }
+    Ok(archive)
+}
+
+/// The instances in the range (by start day in the report's zone) and matching the topic,
+/// in start order, with their join rows in the same order.
+fn select(archive: &Archive, config: &ReportConfig) -> (Vec<Instance>, Vec<Session>) {
+    let mut instances: Vec<Instance> = archive
+        .instances
+        .iter()
+        .filter(|i| {
+            i.start.is_none_or(|t| {
+                config
+                    .range
+                    .contains(t.with_timezone(&config.tz).date_naive())
+            })
+        })
+        .filter(|i| {
+            config
+                .topic
+                .as_ref()
+                .is_none_or(|pattern| pattern.is_match(&i.topic))
+        })
+        .cloned()
+        .collect();
+    instances.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.uuid.cmp(&b.uuid)));
+    let order: HashMap<&str, usize> = instances
+        .iter()
+        .enumerate()
+        .map(|(index, i)| (i.uuid.as_str(), index))
+        .collect();
+    let mut sessions: Vec<Session> = archive
+        .sessions
+        .iter()
+        .filter(|s| order.contains_key(s.instance_uuid.as_str()))
+        .cloned()
+        .collect();
+    sessions.sort_by_key(|s| (order[s.instance_uuid.as_str()], s.join));
+    (instances, sessions)
+}
+
+/// One line per file written, then a one-line summary; on stdout.
+fn print_outcome(report: &Report, written: &[std::path::PathBuf]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    for path in written {
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    let totals = report.totals();
+    let state = if report.is_complete {
+        ""
+    } else {
+        " (INCOMPLETE: see Problems)"
+    };
+    writeln!(
+        out,
+        "{} meetings, {} people, {:.2} hours attended, {} to {} ({}){state}",
+        totals.meetings,
+        totals.people,
+        totals.attended_seconds as f64 / 3600.0,
+        report.range.from,
+        report.range.to,
+        report.tz.name(),
+    )?;
+    Ok(())
+}
+
+fn print_completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "zoom-report", &mut std::io::stdout());
+    Ok(ExitCode::Done)
+}
+
+fn print_man_page() -> Result<ExitCode> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+    Ok(ExitCode::Done)
+}
