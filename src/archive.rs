@@ -331,8 +331,13 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> Result<()>
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".zoom-report-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".zoom-report-");
+    // Temporary files are private by default; reports are ordinary files, so they get the
+    // usual mode, narrowed by the user's umask.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut temp = builder
         .tempfile_in(folder)
         .with_context(|| format!("cannot create a temporary file in {}", folder.display()))?;
     write(temp.as_file_mut()).with_context(|| format!("cannot write {}", path.display()))?;
