@@ -117,6 +117,33 @@ pub fn read(dir: &Path) -> Result<Archive> {
     })
 }
 
+/// An archive as the raw objects Zoom sent, for commands that print them as they are.
+pub struct RawArchive {
+    pub manifest: Manifest,
+    pub meetings: Vec<Map<String, Value>>,
+    /// Join rows, each with its instance's `meeting_uuid`.
+    pub participants: Vec<Map<String, Value>>,
+}
+
+/// Reads an archive folder without interpreting the objects.
+pub fn read_raw(dir: &Path) -> Result<RawArchive> {
+    let manifest = read_manifest(dir)?;
+    let tolerate_cut = !manifest.complete;
+    let mut meetings = Vec::new();
+    for_each_object(&dir.join(MEETINGS), tolerate_cut, |object| {
+        Ok(meetings.push(object))
+    })?;
+    let mut participants = Vec::new();
+    for_each_object(&dir.join(PARTICIPANTS), tolerate_cut, |object| {
+        Ok(participants.push(object))
+    })?;
+    Ok(RawArchive {
+        manifest,
+        meetings,
+        participants,
+    })
+}
+
 /// Reads `manifest.json`, refusing folders that are not archives.
 pub fn read_manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join(MANIFEST);

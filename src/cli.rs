@@ -158,6 +158,10 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "PATH", global = true)]
     pub client_secret_file: Option<PathBuf>,
 
+    /// Seconds one request to Zoom may take before it is retried.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, global = true)]
+    pub timeout: u64,
+
     /// More logging on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,

@@ -8,8 +8,10 @@
 pub mod archive;
 pub mod attendance;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod error;
+pub mod fetch;
 pub mod report;
 pub mod run;
 pub mod zoom;

@@ -9,10 +9,12 @@ use chrono::Utc;
 use crate::archive::{self, Archive};
 use crate::attendance;
 use crate::cli::{Cli, Command};
-use crate::config::{ReportConfig, check_input_dir};
+use crate::config::{Credentials, ReportConfig, check_input_dir};
 use crate::error::{ExitCode, usage};
 use crate::report::{self, CsvOptions, Report};
 use crate::zoom::models::{Instance, Session};
+use crate::{commands, fetch};
+use std::time::Duration;
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
@@ -20,16 +22,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         None => report_range(&cli.report, &cli.global).await,
         Some(Command::Completions { shell }) => print_completions(shell),
         Some(Command::Man) => print_man_page(),
-        Some(command) => crate_commands(command, &cli.global).await,
+        Some(Command::Meeting(args)) => commands::meeting(&args, &cli.global).await,
+        Some(Command::Participant(args)) => commands::participant(&args, &cli.global).await,
+        Some(Command::Statistic(args)) => commands::statistic(&args, &cli.global).await,
     }
-}
-
-async fn crate_commands(command: Command, global: &crate::cli::GlobalArgs) -> Result<ExitCode> {
-    let _ = (command, global);
-    Err(usage(
-        "this command needs the live Zoom client",
-        "use --input",
-    ))
 }
 
 /// The main job: reports for a date range, from Zoom or from an archive.
@@ -39,13 +35,13 @@ async fn report_range(
 ) -> Result<ExitCode> {
     let config = ReportConfig::from_args(args, global)?;
     report::html::check_templates()?;
-    let archive = match &config.input {
-        Some(dir) => read_archive_for_range(dir, &config)?,
+    let (archive, daily_limit_reset) = match &config.input {
+        Some(dir) => (read_archive_for_range(dir, &config)?, None),
         None => {
-            return Err(usage(
-                "fetching from Zoom is not available yet",
-                "use --input DIR",
-            ));
+            let credentials = Credentials::from_env(global.client_secret_file.as_deref())?;
+            let timeout = Duration::from_secs(global.timeout);
+            let fetched = fetch::fetch(&config, credentials, timeout).await?;
+            (fetched.archive, fetched.daily_limit_reset)
         }
     };
     let (instances, sessions) = select(&archive, &config);
@@ -67,6 +63,15 @@ async fn report_range(
     };
     let written = report::write_all(&report, &config.formats, &config.out_dir, &options)?;
     print_outcome(&report, &written)?;
+    if let Some(reset) = daily_limit_reset {
+        eprintln!(
+            "zoom-report: Zoom's daily request limit was reached; {} instance(s) are missing. \
+             It resets at {} ({}); run the same command again after that to fetch the rest.",
+            report.problems.len(),
+            reset.with_timezone(&config.tz).format("%Y-%m-%d %H:%M"),
+            config.tz.name()
+        );
+    }
     Ok(if report.is_complete {
         ExitCode::Done
     } else {

@@ -1,0 +1,404 @@
+//! The quick commands: list instances, show one instance's join rows, show one instance's
+//! attendance. Each reads Zoom or, with `--input`, an archive.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{Map, Value};
+
+use crate::archive::{self, RawArchive};
+use crate::attendance;
+use crate::cli::{GlobalArgs, InstanceArgs, MeetingArgs, StatisticArgs};
+use crate::config::{Credentials, DateRange, UserSelection, check_input_dir, parse_zone};
+use crate::error::{ExitCode, usage};
+use crate::fetch::{list_range, resolve_users};
+use crate::report::{clock, percent_text};
+use crate::zoom::client::Category;
+use crate::zoom::endpoints::{encode_meeting_id, list_instances, list_participants};
+use crate::zoom::models::{Instance, Session, text, time};
+use crate::zoom::{ClientOptions, ZoomClient};
+
+/// Where the quick commands read from.
+enum Source {
+    Zoom(Box<ZoomClient>),
+    Archive(RawArchive),
+}
+
+impl Source {
+    fn open(global: &GlobalArgs) -> Result<Source> {
+        if let Some(dir) = &global.input {
+            check_input_dir(dir)?;
+            return Ok(Source::Archive(archive::read_raw(dir)?));
+        }
+        let credentials = Credentials::from_env(global.client_secret_file.as_deref())?;
+        let options = ClientOptions::with_rate(8, 4, Duration::from_secs(global.timeout));
+        Ok(Source::Zoom(Box::new(ZoomClient::new(
+            credentials,
+            &options,
+        )?)))
+    }
+
+    /// One instance's details and join rows; `meeting` is a uuid or a numeric meeting id.
+    async fn instance(
+        &self,
+        meeting: &str,
+    ) -> Result<(Map<String, Value>, Vec<Map<String, Value>>)> {
+        warn_if_series(self, meeting).await;
+        match self {
+            Source::Zoom(client) => {
+                let path = format!("/report/meetings/{}", encode_meeting_id(meeting));
+                let details = client
+                    .get(Category::Heavy, &path, &[])
+                    .await
+                    .with_context(|| format!("cannot read meeting {meeting}"))?;
+                let rows = list_participants(client, &text(&details, "uuid"))
+                    .await
+                    .with_context(|| {
+                        format!("cannot read the participants of meeting {meeting}")
+                    })?;
+                Ok((details, rows))
+            }
+            Source::Archive(raw) => {
+                let details = find_in_archive(raw, meeting)?;
+                let uuid = text(&details, "uuid");
+                let rows = raw
+                    .participants
+                    .iter()
+                    .filter(|row| text(row, "meeting_uuid") == uuid)
+                    .cloned()
+                    .collect();
+                Ok((details, rows))
+            }
+        }
+    }
+
+    /// The instances (uuid, start) of a meeting series, newest first.
+    async fn series(&self, meeting_id: &str) -> Result<Vec<(String, String)>> {
+        let instances = match self {
+            Source::Zoom(client) => list_instances(client, meeting_id).await?,
+            Source::Archive(raw) => raw
+                .meetings
+                .iter()
+                .filter(|m| text(m, "id") == meeting_id)
+                .cloned()
+                .collect(),
+        };
+        let mut series: Vec<(String, String)> = instances
+            .iter()
+            .map(|m| (text(m, "uuid"), text(m, "start_time")))
+            .collect();
+        series.sort_by(|a, b| b.1.cmp(&a.1));
+        Ok(series)
+    }
+}
+
+/// A numeric id names a whole series, but Zoom answers with its latest instance only: say so
+/// and list the instances to choose from.
+async fn warn_if_series(source: &Source, meeting: &str) {
+    if meeting.is_empty() || !meeting.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    let mut note = format!(
+        "note: {meeting} is a meeting id; Zoom answers with its latest instance only. \
+         Give an instance uuid for another one."
+    );
+    match source.series(meeting).await {
+        Ok(series) if series.len() > 1 => {
+            note.push_str("\nInstances of this meeting:");
+            for (uuid, start) in series {
+                note.push_str(&format!("\n  {uuid}  {start}"));
+            }
+        }
+        Ok(_) => {}
+        Err(error) => tracing::info!("cannot list the instances of {meeting}: {error:#}"),
+    }
+    eprintln!("{note}");
+}
+
+fn find_in_archive(raw: &RawArchive, meeting: &str) -> Result<Map<String, Value>> {
+    let by_uuid = raw.meetings.iter().find(|m| text(m, "uuid") == meeting);
+    let latest_of_id = || {
+        raw.meetings
+            .iter()
+            .filter(|m| text(m, "id") == meeting)
+            .max_by_key(|m| text(m, "start_time"))
+    };
+    by_uuid.or_else(latest_of_id).cloned().ok_or_else(|| {
+        usage(
+            format!("meeting {meeting} is not in the archive"),
+            "list the archive's instances with `zoom-report meeting --input DIR --from ... --to ...`",
+        )
+    })
+}
+
+/// `zoom-report meeting`: the instances of users in a range.
+pub async fn meeting(args: &MeetingArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let range = DateRange::parse(&args.from, &args.to)?;
+    let tz = parse_zone(global.tz.as_deref())?;
+    let selection = UserSelection::from_args(&args.users)?;
+    if global.input.is_none() {
+        range.check_within_report_retention(Utc::now().date_naive())?;
+    }
+    let meetings = match Source::open(global)? {
+        Source::Zoom(client) => {
+            let users = resolve_users(&client, &selection).await?;
+            let hidden = indicatif::ProgressBar::hidden();
+            list_range(
+                &client,
+                &users,
+                range,
+                args.users.meeting_type.as_zoom(),
+                4,
+                &hidden,
+            )
+            .await?
+        }
+        Source::Archive(raw) => raw
+            .meetings
+            .into_iter()
+            .filter(|m| {
+                time(m, "start_time")
+                    .is_none_or(|t| range.contains(t.with_timezone(&tz).date_naive()))
+            })
+            .collect(),
+    };
+    if args.json {
+        return print_json(&Value::Array(
+            meetings.into_iter().map(Value::Object).collect(),
+        ));
+    }
+    let rows: Vec<Vec<String>> = meetings
+        .iter()
+        .map(|m| {
+            vec![
+                local(time(m, "start_time"), tz),
+                text(m, "duration"),
+                text(m, "participants_count"),
+                text(m, "id"),
+                text(m, "uuid"),
+                text(m, "topic"),
+            ]
+        })
+        .collect();
+    print_table(&["START", "MIN", "PPL", "ID", "UUID", "TOPIC"], &rows)?;
+    eprintln!("{} instances, times in {}", rows.len(), tz.name());
+    Ok(ExitCode::Done)
+}
+
+/// `zoom-report participant`: every join row of one instance.
+pub async fn participant(args: &InstanceArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let tz = parse_zone(global.tz.as_deref())?;
+    let meeting = checked_meeting(&args.meeting)?;
+    let (details, rows) = Source::open(global)?.instance(&meeting).await?;
+    if args.json {
+        return print_json(&Value::Array(rows.into_iter().map(Value::Object).collect()));
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                attendance::display_name(&text(r, "name")),
+                text(r, "user_email"),
+                local(time(r, "join_time"), tz),
+                local(time(r, "leave_time"), tz),
+                crate::zoom::models::integer(r, "duration")
+                    .map(clock)
+                    .unwrap_or_default(),
+                if text(r, "status") == "in_waiting_room" {
+                    "waiting"
+                } else {
+                    ""
+                }
+                .to_string(),
+            ]
+        })
+        .collect();
+    print_table(&["NAME", "EMAIL", "JOIN", "LEAVE", "TIME", "NOTE"], &table)?;
+    eprintln!(
+        "{} join rows of {} ({}), times in {}",
+        table.len(),
+        text(&details, "topic"),
+        text(&details, "uuid"),
+        tz.name()
+    );
+    Ok(ExitCode::Done)
+}
+
+/// `zoom-report statistic`: one row per person of one instance, by time attended.
+pub async fn statistic(args: &StatisticArgs, global: &GlobalArgs) -> Result<ExitCode> {
+    let tz = parse_zone(global.tz.as_deref())?;
+    let meeting = checked_meeting(&args.instance.meeting)?;
+    let (details, rows) = Source::open(global)?.instance(&meeting).await?;
+    let Some(instance) = Instance::from_json(&details) else {
+        return Err(anyhow::anyhow!(
+            "Zoom's answer for meeting {meeting} has no uuid"
+        ));
+    };
+    let sessions: Vec<Session> = rows
+        .iter()
+        .map(|row| Session::from_json(row, &instance.uuid))
+        .collect();
+    let attendance =
+        attendance::compute(std::slice::from_ref(&instance), &sessions, args.group_by)?;
+    let people: Vec<Value> = attendance
+        .attendees
+        .iter()
+        .map(|a| {
+            let person = &attendance.people[a.person];
+            serde_json::json!({
+                "name": person.name, "email": person.email, "sessions": a.sessions,
+                "first_join": a.first_join.map(|t| iso(t, tz)), "last_leave": a.last_leave.map(|t| iso(t, tz)),
+                "total_seconds": a.total_seconds, "attended_seconds": a.attended_seconds,
+                "attendance_pct": a.attendance_pct.map(|p| (p * 10.0).round() / 10.0),
+            })
+        })
+        .collect();
+    if args.instance.json {
+        return print_json(&Value::Array(people));
+    }
+    let table: Vec<Vec<String>> = attendance
+        .attendees
+        .iter()
+        .map(|a| {
+            let person = &attendance.people[a.person];
+            vec![
+                person.name.clone(),
+                a.sessions.to_string(),
+                local_time(a.first_join, tz),
+                local_time(a.last_leave, tz),
+                clock(a.total_seconds),
+                clock(a.attended_seconds),
+                percent_text(a.attendance_pct),
+            ]
+        })
+        .collect();
+    print_table(
+        &["NAME", "N", "FIRST", "LAST", "TOTAL", "ATTENDED", "%"],
+        &table,
+    )?;
+    eprintln!(
+        "{} people in {} ({}), {} to {}, times in {}",
+        table.len(),
+        instance.topic,
+        instance.uuid,
+        local(instance.start, tz),
+        local(instance.end, tz),
+        tz.name()
+    );
+    Ok(ExitCode::Done)
+}
+
+fn checked_meeting(raw: &str) -> Result<String> {
+    let meeting = raw.trim();
+    if meeting.is_empty() || meeting.contains(char::is_whitespace) {
+        return Err(usage(
+            format!("'{raw}' is not a meeting id or instance uuid"),
+            "give a numeric meeting id or an instance uuid (quote it: uuids may hold / + =)",
+        ));
+    }
+    Ok(meeting.to_string())
+}
+
+fn local(time: Option<DateTime<Utc>>, tz: Tz) -> String {
+    time.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn local_time(time: Option<DateTime<Utc>>, tz: Tz) -> String {
+    time.map(|t| t.with_timezone(&tz).format("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+fn iso(time: DateTime<Utc>, tz: Tz) -> String {
+    time.with_timezone(&tz)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn print_json(value: &Value) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(ExitCode::Done)
+}
+
+/// Terminal width the tables are fitted to.
+const TABLE_WIDTH: usize = 80;
+
+/// Prints rows under headers in columns; the last column is cut to fit 80 characters, and
+/// the others are cut to a share of the width when the content is too wide.
+pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let widths = column_widths(headers, rows);
+    let mut out = std::io::stdout().lock();
+    let line = |cells: Vec<&str>| -> String {
+        let mut text = String::new();
+        for (index, (cell, width)) in cells.iter().zip(&widths).enumerate() {
+            if index > 0 {
+                text.push(' ');
+            }
+            let cell = fit(cell, *width);
+            let is_last = index + 1 == widths.len();
+            if is_last {
+                text.push_str(&cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}", width = *width));
+            }
+        }
+        text.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(headers.to_vec()))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+fn column_widths(headers: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    // Shrink the widest columns until the line fits, keeping each at least 6 wide.
+    let gaps = widths.len().saturating_sub(1);
+    while widths.iter().sum::<usize>() + gaps > TABLE_WIDTH {
+        let Some((widest, _)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
+            break;
+        };
+        if widths[widest] <= 6 {
+            break;
+        }
+        widths[widest] -= 1;
+    }
+    widths
+}
+
+/// Cuts text to `width` characters, marking the cut with `…`.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_fit_eighty_columns() {
+        let rows = vec![vec![
+            "2024-07-03 09:00".to_string(),
+            "P1MoI0HZ//+eFkSeWJxATg==".into(),
+            "x".repeat(120),
+        ]];
+        let widths = column_widths(&["START", "UUID", "TOPIC"], &rows);
+        assert!(widths.iter().sum::<usize>() + 2 <= 80, "{widths:?}");
+        assert_eq!(fit("Nguyễn Văn An", 6), "Nguyễ…");
+    }
+}
