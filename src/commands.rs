@@ -183,7 +183,7 @@ pub async fn meeting(args: &MeetingArgs, global: &GlobalArgs) -> Result<ExitCode
             ]
         })
         .collect();
-    print_table(&["START", "MIN", "PPL", "ID", "UUID", "TOPIC"], &rows)?;
+    print_table(&["START", "MIN", "PPL", "ID", "UUID", "TOPIC"], &[5], &rows)?;
     eprintln!("{} instances, times in {}", rows.len(), tz.name());
     Ok(ExitCode::Done)
 }
@@ -216,7 +216,7 @@ pub async fn participant(args: &InstanceArgs, global: &GlobalArgs) -> Result<Exi
             ]
         })
         .collect();
-    print_table(&["NAME", "EMAIL", "JOIN", "LEAVE", "TIME", "NOTE"], &table)?;
+    print_table(&["NAME", "EMAIL", "JOIN", "LEAVE", "TIME", "NOTE"], &[0, 1], &table)?;
     eprintln!(
         "{} join rows of {} ({}), times in {}",
         table.len(),
@@ -277,6 +277,7 @@ pub async fn statistic(args: &StatisticArgs, global: &GlobalArgs) -> Result<Exit
         .collect();
     print_table(
         &["NAME", "N", "FIRST", "LAST", "TOTAL", "ATTENDED", "%"],
+        &[0],
         &table,
     )?;
     eprintln!(
@@ -327,10 +328,11 @@ fn print_json(value: &Value) -> Result<ExitCode> {
 /// Terminal width the tables are fitted to.
 const TABLE_WIDTH: usize = 80;
 
-/// Prints rows under headers in columns; the last column is cut to fit 80 characters, and
-/// the others are cut to a share of the width when the content is too wide.
-pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
-    let widths = column_widths(headers, rows);
+/// Prints rows under headers in columns fitted to 80 characters. Only the `flexible`
+/// columns (names, topics) are cut; ids and uuids are always shown whole so they can be
+/// copied into the next command.
+pub fn print_table(headers: &[&str], flexible: &[usize], rows: &[Vec<String>]) -> Result<()> {
+    let widths = column_widths(headers, flexible, rows);
     let mut out = std::io::stdout().lock();
     let line = |cells: Vec<&str>| -> String {
         let mut text = String::new();
@@ -355,19 +357,18 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     Ok(())
 }
 
-fn column_widths(headers: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
+fn column_widths(headers: &[&str], flexible: &[usize], rows: &[Vec<String>]) -> Vec<usize> {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    // Shrink the widest columns until the line fits, keeping each at least 6 wide.
+    // Shrink the widest flexible column until the line fits, keeping each at least 6 wide.
     let gaps = widths.len().saturating_sub(1);
     while widths.iter().sum::<usize>() + gaps > TABLE_WIDTH {
-        let Some((widest, _)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
-            break;
-        };
+        let widest = flexible.iter().copied().filter(|&i| i < widths.len()).max_by_key(|&i| widths[i]);
+        let Some(widest) = widest else { break };
         if widths[widest] <= 6 {
             break;
         }
@@ -397,8 +398,9 @@ mod tests {
             "P1MoI0HZ//+eFkSeWJxATg==".into(),
             "x".repeat(120),
         ]];
-        let widths = column_widths(&["START", "UUID", "TOPIC"], &rows);
+        let widths = column_widths(&["START", "UUID", "TOPIC"], &[2], &rows);
         assert!(widths.iter().sum::<usize>() + 2 <= 80, "{widths:?}");
+        assert_eq!(widths[1], 24, "uuids are never cut");
         assert_eq!(fit("Nguyễn Văn An", 6), "Nguyễ…");
     }
 }

@@ -72,6 +72,12 @@ pub fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     if error.chain().any(|cause| cause.is::<UsageError>()) {
         return ExitCode::Usage;
     }
+    let is_daily_limit = error.chain().any(|cause| {
+        matches!(cause.downcast_ref::<crate::zoom::ApiError>(), Some(crate::zoom::ApiError::DailyLimit { .. }))
+    });
+    if is_daily_limit {
+        return ExitCode::Incomplete;
+    }
     ExitCode::Failed
 }
 

@@ -46,6 +46,13 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 /// Prints `zoom-report: error: <chain>` and, where known, the fix on a second line.
 fn report_error(error: &anyhow::Error) -> ExitCode {
+    // A reader that stopped early (`| head`) is not an error worth a message.
+    let is_broken_pipe = error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if is_broken_pipe {
+        return ExitCode::Done;
+    }
     let code = exit_code_for(error);
     if code == ExitCode::Interrupted {
         eprintln!("zoom-report: interrupted");

@@ -8,6 +8,7 @@
 //! request in [`FakeZoom::requests`], which never holds a secret or a token.
 
 use std::collections::{HashMap, VecDeque};
+use std::future::IntoFuture;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -334,7 +335,7 @@ fn serve_in_thread(
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
             let app = Router::new().fallback(handle).with_state(shared);
             tokio::select! {
-                _ = axum::serve(listener, app) => {}
+                _ = axum::serve(listener, app).into_future() => {}
                 _ = stop => {}
             }
         });
@@ -767,14 +768,12 @@ async fn answer_api(
         return respond(reply);
     }
 
-    let plan = match take_fault(shared, raw_path, route.category()) {
-        Plan::Normal | Plan::Delay(_) | Plan::Drop | Plan::Truncate | Plan::Page(_)
-            if let Err(reply) = check_rate(shared, route.category()) =>
-        {
-            Plan::Answer(reply)
+    let mut plan = take_fault(shared, raw_path, route.category());
+    if !matches!(plan, Plan::Answer(_)) {
+        if let Err(reply) = check_rate(shared, route.category()) {
+            plan = Plan::Answer(reply);
         }
-        plan => plan,
-    };
+    }
     let params = parse_form(query);
     run_plan(plan, |tweak| answer_route(shared, &route, &params, tweak)).await
 }
@@ -804,33 +803,40 @@ fn check_access(shared: &Shared, headers: &HeaderMap, route: &Route) -> Result<(
 /// a client that waits after a 429 gets in again.
 fn check_rate(shared: &Shared, category: Category) -> Result<(), Reply> {
     let options = &shared.options;
-    let mut state = shared.state();
-    if let (Category::Heavy, Some(daily)) = (category, options.daily_heavy_limit) {
-        if state.heavy_total >= daily {
-            return Err(daily_limit_reply(daily, &next_utc_midnight()));
-        }
+    let mut guard = shared.state();
+    let state = &mut *guard;
+    let is_heavy = matches!(category, Category::Heavy);
+    let daily = options.daily_heavy_limit.filter(|_| is_heavy);
+    if let Some(daily) = daily.filter(|daily| state.heavy_total >= *daily) {
+        return Err(daily_limit_reply(daily, &next_utc_midnight()));
     }
 
-    let (limit, starts) = match category {
-        Category::Heavy => (options.heavy_per_second, &mut state.heavy_starts),
-        Category::Medium => (options.medium_per_second, &mut state.medium_starts),
-        Category::Light => (None, &mut VecDeque::new()),
+    let is_admitted = match category {
+        Category::Heavy => admit(&mut state.heavy_starts, options.heavy_per_second),
+        Category::Medium => admit(&mut state.medium_starts, options.medium_per_second),
+        Category::Light => true,
     };
-    if let Some(limit) = limit {
-        let now = Instant::now();
-        while starts.front().is_some_and(|start| now - *start >= Duration::from_secs(1)) {
-            starts.pop_front();
-        }
-        if starts.len() >= limit as usize {
-            return Err(qps_limit_reply(category, limit));
-        }
-        starts.push_back(now);
+    if !is_admitted {
+        return Err(qps_limit_reply(category, per_second_limit(shared, category)));
     }
-
-    if let Category::Heavy = category {
+    if is_heavy {
         state.heavy_total += 1;
     }
     Ok(())
+}
+
+/// Records a start in a one-second sliding window, unless the window is already full.
+fn admit(starts: &mut VecDeque<Instant>, limit: Option<u32>) -> bool {
+    let Some(limit) = limit else { return true };
+    let now = Instant::now();
+    while starts.front().is_some_and(|start| now - *start >= Duration::from_secs(1)) {
+        starts.pop_front();
+    }
+    if starts.len() >= limit as usize {
+        return false;
+    }
+    starts.push_back(now);
+    true
 }
 
 /// Zoom's daily limits reset at 00:00 UTC, and its `Retry-After` names that moment.
@@ -876,7 +882,7 @@ fn user_meetings(
         .filter(|(id, meeting)| *id == host && started_within(meeting, from, to))
         .map(|(_, meeting)| meeting)
         .collect();
-    instances.sort_by_key(|meeting| text(meeting, "start_time"));
+    instances.sort_by(|a, b| text(a, "start_time").cmp(text(b, "start_time")));
 
     let kind = params.get("type").map(String::as_str).unwrap_or("past");
     let key = format!("meetings {host} {from} {to} {kind}");
@@ -1023,7 +1029,7 @@ fn instances_of<'a>(account: &'a Account, id: &str) -> Vec<&'a Map<String, Value
             _ => false,
         })
         .collect();
-    instances.sort_by_key(|meeting| text(meeting, "start_time"));
+    instances.sort_by(|a, b| text(a, "start_time").cmp(text(b, "start_time")));
     instances
 }
 
