@@ -216,7 +216,11 @@ pub async fn participant(args: &InstanceArgs, global: &GlobalArgs) -> Result<Exi
             ]
         })
         .collect();
-    print_table(&["NAME", "EMAIL", "JOIN", "LEAVE", "TIME", "NOTE"], &[0, 1], &table)?;
+    print_table(
+        &["NAME", "EMAIL", "JOIN", "LEAVE", "TIME", "NOTE"],
+        &[0, 1],
+        &table,
+    )?;
     eprintln!(
         "{} join rows of {} ({}), times in {}",
         table.len(),
@@ -367,7 +371,11 @@ fn column_widths(headers: &[&str], flexible: &[usize], rows: &[Vec<String>]) -> 
     // Shrink the widest flexible column until the line fits, keeping each at least 6 wide.
     let gaps = widths.len().saturating_sub(1);
     while widths.iter().sum::<usize>() + gaps > TABLE_WIDTH {
-        let widest = flexible.iter().copied().filter(|&i| i < widths.len()).max_by_key(|&i| widths[i]);
+        let widest = flexible
+            .iter()
+            .copied()
+            .filter(|&i| i < widths.len())
+            .max_by_key(|&i| widths[i]);
         let Some(widest) = widest else { break };
         if widths[widest] <= 6 {
             break;

@@ -73,7 +73,10 @@ pub fn exit_code_for(error: &anyhow::Error) -> ExitCode {
         return ExitCode::Usage;
     }
     let is_daily_limit = error.chain().any(|cause| {
-        matches!(cause.downcast_ref::<crate::zoom::ApiError>(), Some(crate::zoom::ApiError::DailyLimit { .. }))
+        matches!(
+            cause.downcast_ref::<crate::zoom::ApiError>(),
+            Some(crate::zoom::ApiError::DailyLimit { .. })
+        )
     });
     if is_daily_limit {
         return ExitCode::Incomplete;

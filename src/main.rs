@@ -48,7 +48,9 @@ fn init_logging(verbose: u8, quiet: bool) {
 fn report_error(error: &anyhow::Error) -> ExitCode {
     // A reader that stopped early (`| head`) is not an error worth a message.
     let is_broken_pipe = error.chain().any(|cause| {
-        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     });
     if is_broken_pipe {
         return ExitCode::Done;

@@ -174,8 +174,10 @@ fn print_outcome(report: &Report, written: &[std::path::PathBuf]) -> Result<()> 
 
 fn print_completions(shell: clap_complete::Shell) -> Result<ExitCode> {
     use clap::CommandFactory;
-    let mut command = Cli::command();
-    clap_complete::generate(shell, &mut command, "zoom-report", &mut std::io::stdout());
+    // Generated into memory first: clap_complete panics on a closed stdout.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "zoom-report", &mut script);
+    std::io::stdout().lock().write_all(&script)?;
     Ok(ExitCode::Done)
 }
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{self, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
@@ -62,7 +62,9 @@ impl Account {
         }
 
         for mut row in read_jsonl(&dir.join("participants.jsonl")) {
-            let uuid = row.remove("meeting_uuid").and_then(|v| v.as_str().map(String::from));
+            let uuid = row
+                .remove("meeting_uuid")
+                .and_then(|v| v.as_str().map(String::from));
             let uuid = uuid.expect("every participants.jsonl row has a meeting_uuid");
             account.participants.entry(uuid).or_default().push(row);
         }
@@ -72,8 +74,8 @@ impl Account {
 
 /// Reads one JSON object per non-blank line.
 fn read_jsonl(path: &Path) -> Vec<Map<String, Value>> {
-    let content = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let content =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     content
         .lines()
         .filter(|line| !line.trim().is_empty())
@@ -190,7 +192,11 @@ pub struct Fault {
 
 impl Fault {
     pub fn new(path_contains: &str, times: usize, kind: FaultKind) -> Fault {
-        Fault { path_contains: path_contains.into(), times, kind }
+        Fault {
+            path_contains: path_contains.into(),
+            times,
+            kind,
+        }
     }
 }
 
@@ -200,7 +206,10 @@ pub enum FaultKind {
     /// Answers this status and JSON body instead.
     Status { status: u16, body: Value },
     /// A per-second 429, with every `X-RateLimit-*` header or none.
-    RateLimitQps { headers: bool, retry_after_seconds: Option<u64> },
+    RateLimitQps {
+        headers: bool,
+        retry_after_seconds: Option<u64>,
+    },
     /// A daily-limit 429 with this `Retry-After`.
     DailyLimit { retry_after: String },
     /// Answers normally after this delay.
@@ -231,8 +240,13 @@ impl FakeZoom {
     pub fn start(account: Account, options: Options) -> FakeZoom {
         let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
             .expect("fake Zoom binds 127.0.0.1");
-        listener.set_nonblocking(true).expect("listener goes non-blocking");
-        let port = listener.local_addr().expect("listener has an address").port();
+        listener
+            .set_nonblocking(true)
+            .expect("listener goes non-blocking");
+        let port = listener
+            .local_addr()
+            .expect("listener has an address")
+            .port();
         let base_url = format!("http://127.0.0.1:{port}");
 
         let shared = Arc::new(Shared {
@@ -243,7 +257,12 @@ impl FakeZoom {
         });
         let (shutdown, stop) = tokio::sync::oneshot::channel();
         let thread = serve_in_thread(listener, Arc::clone(&shared), stop);
-        FakeZoom { base_url, shared, shutdown: Some(shutdown), thread: Some(thread) }
+        FakeZoom {
+            base_url,
+            shared,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -386,7 +405,7 @@ impl Shared {
 
 /// The one handler: it routes on the raw path itself, because the uuid rules depend on how
 /// the client encoded the path and axum's extractors would decode it first.
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+async fn handle(extract::State(shared): extract::State<Arc<Shared>>, request: Request) -> Response {
     let index = log_arrival(&shared, &request);
     tokio::time::sleep(shared.options.latency).await;
 
@@ -394,7 +413,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let raw_path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
     let response = if raw_path.starts_with("/oauth/") {
-        let body = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+        let body = axum::body::to_bytes(body, 1 << 20)
+            .await
+            .unwrap_or_default();
         answer_token(&shared, &parts.method, &parts.headers, &raw_path, &body).await
     } else {
         answer_api(&shared, &parts.method, &parts.headers, &raw_path, &query).await
@@ -419,7 +440,10 @@ fn log_arrival(shared: &Shared, request: &Request) -> usize {
 
     let mut state = shared.state();
     let mut query = request.uri().query().unwrap_or("").to_string();
-    let secrets = state.issued_tokens.iter().chain([&shared.options.client_secret]);
+    let secrets = state
+        .issued_tokens
+        .iter()
+        .chain([&shared.options.client_secret]);
     for secret in secrets.filter(|s| !s.is_empty()) {
         query = query.replace(secret.as_str(), "***");
     }
@@ -443,18 +467,30 @@ struct Reply {
 
 impl Reply {
     fn ok(body: Value) -> Reply {
-        Reply { status: 200, body, headers: Vec::new() }
+        Reply {
+            status: 200,
+            body,
+            headers: Vec::new(),
+        }
     }
 
     /// An API error in Zoom's `{"code", "message"}` shape.
     fn error(status: u16, code: u32, message: impl Into<String>) -> Reply {
         let body = json!({ "code": code, "message": message.into() });
-        Reply { status, body, headers: Vec::new() }
+        Reply {
+            status,
+            body,
+            headers: Vec::new(),
+        }
     }
 
     /// A token error in the OAuth `{"reason", "error"}` shape.
     fn oauth_error(reason: &str, error: &str) -> Reply {
-        Reply { status: 400, body: json!({ "reason": reason, "error": error }), headers: Vec::new() }
+        Reply {
+            status: 400,
+            body: json!({ "reason": reason, "error": error }),
+            headers: Vec::new(),
+        }
     }
 
     fn header(mut self, name: &'static str, value: impl ToString) -> Reply {
@@ -512,7 +548,9 @@ fn take_fault(shared: &Shared, raw_path: &str, category: Category) -> Plan {
         let reaches = !is_token_path || !fault.path_contains.is_empty();
         fault.times > 0 && reaches && raw_path.contains(&fault.path_contains)
     });
-    let Some(index) = found else { return Plan::Normal };
+    let Some(index) = found else {
+        return Plan::Normal;
+    };
 
     let fault = &mut state.faults[index];
     fault.times -= 1;
@@ -526,8 +564,15 @@ fn take_fault(shared: &Shared, raw_path: &str, category: Category) -> Plan {
 
 fn plan(shared: &Shared, kind: FaultKind, category: Category) -> Plan {
     match kind {
-        FaultKind::Status { status, body } => Plan::Answer(Reply { status, body, headers: vec![] }),
-        FaultKind::RateLimitQps { headers, retry_after_seconds } => {
+        FaultKind::Status { status, body } => Plan::Answer(Reply {
+            status,
+            body,
+            headers: vec![],
+        }),
+        FaultKind::RateLimitQps {
+            headers,
+            retry_after_seconds,
+        } => {
             let mut reply = qps_limit_reply(category, per_second_limit(shared, category));
             if !headers {
                 reply.headers.clear();
@@ -644,8 +689,13 @@ fn issue_token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Reply {
 }
 
 fn has_client_credentials(headers: &HeaderMap, options: &Options) -> bool {
-    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Some(encoded) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
     else {
         return false;
     };
@@ -659,7 +709,9 @@ fn new_token_answer(shared: &Shared) -> Value {
     let token = random_token(48);
     let options = &shared.options;
     let mut state = shared.state();
-    state.access_tokens.insert(token.clone(), Instant::now() + options.token_ttl);
+    state
+        .access_tokens
+        .insert(token.clone(), Instant::now() + options.token_ttl);
     state.issued_tokens.push(token.clone());
 
     let mut answer = json!({
@@ -675,12 +727,20 @@ fn new_token_answer(shared: &Shared) -> Value {
 }
 
 fn random_token(length: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(length).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(length)
+        .map(char::from)
+        .collect()
 }
 
 /// Parses `a=1&b=2` with `+` as a space, as forms and query strings are encoded.
 fn parse_form(encoded: &str) -> HashMap<String, String> {
-    let decode = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into();
+    let decode = |s: &str| {
+        percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into()
+    };
     encoded
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -735,15 +795,18 @@ impl Route {
     fn scopes(&self) -> [&'static str; 2] {
         match self {
             Route::UserMeetings { .. } => ["report:read:admin", "report:read:user:admin"],
-            Route::MeetingParticipants { .. } => {
-                ["report:read:admin", "report:read:list_meeting_participants:admin"]
-            }
-            Route::WebinarParticipants { .. } => {
-                ["report:read:admin", "report:read:list_webinar_participants:admin"]
-            }
-            Route::PastInstances { .. } => {
-                ["meeting:read:admin", "meeting:read:list_past_instances:admin"]
-            }
+            Route::MeetingParticipants { .. } => [
+                "report:read:admin",
+                "report:read:list_meeting_participants:admin",
+            ],
+            Route::WebinarParticipants { .. } => [
+                "report:read:admin",
+                "report:read:list_webinar_participants:admin",
+            ],
+            Route::PastInstances { .. } => [
+                "meeting:read:admin",
+                "meeting:read:list_past_instances:admin",
+            ],
             Route::Users => ["user:read:admin", "user:read:list_users:admin"],
         }
     }
@@ -781,15 +844,25 @@ async fn answer_api(
 /// Refuses a missing, unknown or expired token (401 code 124) and a token without the
 /// endpoint's scope (400 code 4711, naming the scopes to add).
 fn check_access(shared: &Shared, headers: &HeaderMap, route: &Route) -> Result<(), Reply> {
-    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "));
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "));
     let expiry = token.and_then(|token| shared.state().access_tokens.get(token.trim()).copied());
     if !expiry.is_some_and(|expiry| Instant::now() < expiry) {
         return Err(Reply::error(401, 124, "Invalid access token."));
     }
 
     let needed = route.scopes();
-    if !shared.options.scopes.iter().any(|scope| needed.contains(&scope.as_str())) {
+    if !shared
+        .options
+        .scopes
+        .iter()
+        .any(|scope| needed.contains(&scope.as_str()))
+    {
         let message = format!(
             "Invalid access token, does not contain scopes:[{}].",
             needed.join(", ")
@@ -817,7 +890,10 @@ fn check_rate(shared: &Shared, category: Category) -> Result<(), Reply> {
         Category::Light => true,
     };
     if !is_admitted {
-        return Err(qps_limit_reply(category, per_second_limit(shared, category)));
+        return Err(qps_limit_reply(
+            category,
+            per_second_limit(shared, category),
+        ));
     }
     if is_heavy {
         state.heavy_total += 1;
@@ -829,7 +905,10 @@ fn check_rate(shared: &Shared, category: Category) -> Result<(), Reply> {
 fn admit(starts: &mut VecDeque<Instant>, limit: Option<u32>) -> bool {
     let Some(limit) = limit else { return true };
     let now = Instant::now();
-    while starts.front().is_some_and(|start| now - *start >= Duration::from_secs(1)) {
+    while starts
+        .front()
+        .is_some_and(|start| now - *start >= Duration::from_secs(1))
+    {
         starts.pop_front();
     }
     if starts.len() >= limit as usize {
@@ -905,7 +984,9 @@ fn resolve_user(account: &Account, user: &str) -> Option<String> {
     } else {
         account.users.iter().find(|candidate| {
             candidate["id"] == user
-                || candidate["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(user))
+                || candidate["email"]
+                    .as_str()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(user))
         })
     };
     found.and_then(|user| user["id"].as_str()).map(String::from)
@@ -926,22 +1007,41 @@ fn report_range(
     params: &HashMap<String, String>,
 ) -> Result<(NaiveDate, NaiveDate), Reply> {
     let date = |name: &str| match params.get(name) {
-        None => Err(Reply::error(400, 300, format!("The parameter '{name}' is required."))),
+        None => Err(Reply::error(
+            400,
+            300,
+            format!("The parameter '{name}' is required."),
+        )),
         Some(value) => NaiveDate::parse_from_str(value, "%Y-%m-%d")
             .map_err(|_| Reply::error(400, 300, format!("Invalid field: {name}."))),
     };
     let (from, to) = (date("from")?, date("to")?);
     if to < from {
-        return Err(Reply::error(400, 300, "The 'to' date must not be before the 'from' date."));
+        return Err(Reply::error(
+            400,
+            300,
+            "The 'to' date must not be before the 'from' date.",
+        ));
     }
     if (to - from).num_days() > 31 {
         shared.state().over_month_requests += 1;
-        return Err(Reply::error(400, 300, "The date range must be within one month."));
+        return Err(Reply::error(
+            400,
+            300,
+            "The date range must be within one month.",
+        ));
     }
 
-    let oldest = shared.options.max_months_back.and_then(|today| today.checked_sub_months(Months::new(6)));
+    let oldest = shared
+        .options
+        .max_months_back
+        .and_then(|today| today.checked_sub_months(Months::new(6)));
     if oldest.is_some_and(|oldest| from < oldest) {
-        return Err(Reply::error(400, 300, "Only provide report in recent 6 months."));
+        return Err(Reply::error(
+            400,
+            300,
+            "Only provide report in recent 6 months.",
+        ));
     }
     Ok((from, to))
 }
@@ -969,7 +1069,12 @@ fn participants(
 ) -> Result<Reply, Reply> {
     let uuid = resolve_instance(&shared.account, raw_id)?;
     let size = page_size(shared, params)?;
-    let rows = shared.account.participants.get(&uuid).map(Vec::as_slice).unwrap_or(&[]);
+    let rows = shared
+        .account
+        .participants
+        .get(&uuid)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
 
     let key = format!("participants {uuid}");
     let page = next_page(shared, &key, rows.len(), size, params, tweak)?;
@@ -994,8 +1099,15 @@ fn resolve_instance(account: &Account, raw_id: &str) -> Result<String, Reply> {
             .ok_or_else(|| not_found(&id));
     }
     let is_known = account.participants.contains_key(&id)
-        || account.meetings.iter().any(|(_, meeting)| text(meeting, "uuid") == id);
-    if is_known { Ok(id) } else { Err(not_found(&id)) }
+        || account
+            .meetings
+            .iter()
+            .any(|(_, meeting)| text(meeting, "uuid") == id);
+    if is_known {
+        Ok(id)
+    } else {
+        Err(not_found(&id))
+    }
 }
 
 /// Decodes a meeting id the way Zoom reads it. A literal `+` is a space. One decoding is
@@ -1057,8 +1169,12 @@ fn users(
 ) -> Result<Reply, Reply> {
     let status = params.get("status").map(String::as_str).unwrap_or("active");
     let size = page_size(shared, params)?;
-    let users: Vec<&Value> =
-        shared.account.users.iter().filter(|user| user["status"] == status).collect();
+    let users: Vec<&Value> = shared
+        .account
+        .users
+        .iter()
+        .filter(|user| user["status"] == status)
+        .collect();
 
     let key = format!("users {status}");
     let page = next_page(shared, &key, users.len(), size, params, tweak)?;
@@ -1087,12 +1203,17 @@ fn next_page(
     params: &HashMap<String, String>,
     tweak: Option<PageTweak>,
 ) -> Result<Page, Reply> {
-    let carried = params.get("next_page_token").filter(|token| !token.is_empty());
+    let carried = params
+        .get("next_page_token")
+        .filter(|token| !token.is_empty());
     let mut state = shared.state();
     let (start, repeats) = match carried {
         None => (0, false),
         Some(token) => {
-            let cursor = state.cursors.get(token.as_str()).ok_or_else(invalid_page_token)?;
+            let cursor = state
+                .cursors
+                .get(token.as_str())
+                .ok_or_else(invalid_page_token)?;
             let is_stale = cursor.issued_at.elapsed() > shared.options.page_token_ttl;
             if cursor.key != key || cursor.is_expired || is_stale {
                 return Err(invalid_page_token());
@@ -1104,20 +1225,38 @@ fn next_page(
     let start = start.min(total);
     let end = (start + size).min(total);
     let page = match (tweak, carried) {
-        _ if repeats => Page { rows: start..end, next: carried.cloned().unwrap_or_default() },
+        _ if repeats => Page {
+            rows: start..end,
+            next: carried.cloned().unwrap_or_default(),
+        },
         (Some(PageTweak::Repeat), Some(token)) => {
             if let Some(cursor) = state.cursors.get_mut(token.as_str()) {
                 cursor.repeats = true;
             }
-            Page { rows: start..end, next: token.clone() }
+            Page {
+                rows: start..end,
+                next: token.clone(),
+            }
         }
-        (Some(PageTweak::Repeat), None) => Page { rows: start..end, next: state.issue(key, end, true) },
+        (Some(PageTweak::Repeat), None) => Page {
+            rows: start..end,
+            next: state.issue(key, end, true),
+        },
         (Some(PageTweak::Short), _) => {
             let short = (start + size / 2).min(total);
-            Page { rows: start..short, next: state.issue(key, short, false) }
+            Page {
+                rows: start..short,
+                next: state.issue(key, short, false),
+            }
         }
-        (None, _) if end < total => Page { rows: start..end, next: state.issue(key, end, false) },
-        (None, _) => Page { rows: start..end, next: String::new() },
+        (None, _) if end < total => Page {
+            rows: start..end,
+            next: state.issue(key, end, false),
+        },
+        (None, _) => Page {
+            rows: start..end,
+            next: String::new(),
+        },
     };
     Ok(page)
 }
@@ -1148,7 +1287,10 @@ fn response_with(reply: &Reply, body: Body) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     for (name, value) in &reply.headers {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(*name, value);
@@ -1175,12 +1317,17 @@ fn drop_midway(reply: Reply) -> Response {
             Some(bytes) => Ok(bytes),
             None => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "dropped"))
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "dropped",
+                ))
             }
         }
     });
 
     let mut response = response_with(&reply, Body::from_stream(chunks));
-    response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     response
 }

@@ -1,0 +1,354 @@
+//! Bad invocations: each ends with a clear message naming the input, a non-zero exit, no
+//! panic and no report file. The table here is the one the README's reliability section
+//! lists.
+
+mod support;
+
+use std::path::Path;
+
+use support::{file_names, sample_dir, zoom_report};
+
+struct Case {
+    name: &'static str,
+    args: Vec<String>,
+    code: i32,
+    /// Text the first line of stderr must contain.
+    says: &'static str,
+}
+
+fn case(name: &'static str, args: &[&str], code: i32, says: &'static str) -> Case {
+    Case {
+        name,
+        args: args.iter().map(|a| a.to_string()).collect(),
+        code,
+        says,
+    }
+}
+
+fn sample() -> String {
+    sample_dir().display().to_string()
+}
+
+/// Copies the sample archive and lets `edit` spoil it.
+fn spoilt_archive(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["manifest.json", "meetings.jsonl", "participants.jsonl"] {
+        std::fs::copy(sample_dir().join(name), dir.path().join(name)).unwrap();
+    }
+    edit(dir.path());
+    dir
+}
+
+fn run_case(case: &Case) {
+    let out = tempfile::tempdir().unwrap();
+    let mut command = zoom_report();
+    command.args(&case.args);
+    // The quick commands write no files and take no --out.
+    if case
+        .args
+        .first()
+        .is_some_and(|first| first.starts_with('-'))
+    {
+        command.arg("--out").arg(out.path());
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(case.code),
+        "{}: {stderr}",
+        case.name
+    );
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.contains(case.says),
+        "{}: first line {first:?} lacks {:?}",
+        case.name,
+        case.says
+    );
+    assert!(!stderr.contains("panicked"), "{}: {stderr}", case.name);
+    assert!(
+        file_names(out.path()).is_empty(),
+        "{}: wrote {:?}",
+        case.name,
+        file_names(out.path())
+    );
+}
+
+#[test]
+fn bad_invocations_fail_cleanly() {
+    let s = sample();
+    fn with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["--from", "2024-07-01", "--to", "2024-07-31"];
+        args.extend_from_slice(extra);
+        args
+    }
+    let not_a_dir = sample_dir().join("manifest.json").display().to_string();
+    let empty = tempfile::tempdir().unwrap();
+    let empty = empty.path().display().to_string();
+    let cases = vec![
+        case(
+            "month 13",
+            &["--from", "2024-13-01", "--to", "2024-12-31", "--input", &s],
+            2,
+            "--from '2024-13-01' is not a valid date",
+        ),
+        case(
+            "US date",
+            &["--from", "07/01/2024", "--to", "2024-07-31", "--input", &s],
+            2,
+            "--from '07/01/2024'",
+        ),
+        case(
+            "30 February",
+            &["--from", "2024-02-30", "--to", "2024-03-31", "--input", &s],
+            2,
+            "--from '2024-02-30'",
+        ),
+        case(
+            "from after to",
+            &["--from", "2024-07-31", "--to", "2024-07-01", "--input", &s],
+            2,
+            "--from 2024-07-31 is after --to 2024-07-01",
+        ),
+        case("no range", &["--input", &s], 2, "needs a date range"),
+        case(
+            "unknown format",
+            &with(&["--format", "xlsx,pdf", "--input", &s]),
+            2,
+            "--format 'pdf'",
+        ),
+        case(
+            "unknown zone",
+            &with(&["--tz", "Mars/Olympus", "--input", &s]),
+            2,
+            "--tz 'Mars/Olympus'",
+        ),
+        case(
+            "missing input",
+            &with(&["--input", "/nonexistent/archive"]),
+            2,
+            "--input /nonexistent/archive is not a folder",
+        ),
+        case(
+            "input is a file",
+            &with(&["--input", &not_a_dir]),
+            2,
+            "is not a folder",
+        ),
+        case(
+            "input without manifest",
+            &with(&["--input", &empty]),
+            2,
+            "manifest.json",
+        ),
+        case(
+            "archive of another range",
+            &["--from", "2024-08-01", "--to", "2024-08-31", "--input", &s],
+            2,
+            "does not cover --from 2024-08-01",
+        ),
+        case(
+            "rate zero",
+            &with(&["--rate", "0", "--input", &s]),
+            2,
+            "--rate 0",
+        ),
+        case(
+            "concurrency zero",
+            &with(&["--concurrency", "0", "--input", &s]),
+            2,
+            "--concurrency 0",
+        ),
+        case(
+            "user with space",
+            &with(&["--user", "a b", "--input", &s]),
+            2,
+            "--user 'a b'",
+        ),
+        case(
+            "user and all users",
+            &with(&["--user", "x@example.com", "--all-users", "--input", &s]),
+            2,
+            "cannot be used with",
+        ),
+        case(
+            "resume with input",
+            &with(&["--resume", "--input", &s]),
+            2,
+            "--resume",
+        ),
+        case(
+            "bad topic regex",
+            &with(&["--topic", "(draft", "--input", &s]),
+            2,
+            "--topic '(draft'",
+        ),
+        case(
+            "unknown flag",
+            &with(&["--frm", "x"]),
+            2,
+            "unexpected argument '--frm'",
+        ),
+        case(
+            "unknown group rule",
+            &with(&["--group-by", "colour", "--input", &s]),
+            2,
+            "invalid value 'colour'",
+        ),
+        case(
+            "unknown language",
+            &with(&["--lang", "fr", "--input", &s]),
+            2,
+            "invalid value 'fr'",
+        ),
+        case(
+            "quiet and verbose",
+            &with(&["-q", "-v", "--input", &s]),
+            2,
+            "cannot be used with",
+        ),
+        case(
+            "older than six months, live",
+            &["--from", "2020-01-01", "--to", "2020-01-31"],
+            2,
+            "more than 6 months ago",
+        ),
+        case(
+            "no credentials, live",
+            &["--from", &recent_day(20), "--to", &recent_day(10)],
+            2,
+            "Zoom credentials are missing",
+        ),
+        case(
+            "secret file missing",
+            &[
+                "--from",
+                &recent_day(20),
+                "--to",
+                &recent_day(10),
+                "--client-secret-file",
+                "/nonexistent/secret",
+            ],
+            2,
+            "/nonexistent/secret",
+        ),
+        case(
+            "statistic of an unknown meeting",
+            &["statistic", "nope==", "--input", &s],
+            2,
+            "meeting nope== is not in the archive",
+        ),
+        case(
+            "participant of a blank id",
+            &["participant", " ", "--input", &s],
+            2,
+            "is not a meeting id",
+        ),
+        case(
+            "meeting list with a bad date",
+            &["meeting", "-f", "2024-07-01", "-t", "July", "--input", &s],
+            2,
+            "--to 'July'",
+        ),
+    ];
+    assert!(cases.len() >= 20);
+    for case in &cases {
+        run_case(case);
+    }
+}
+
+/// A day `days_ago` before today, inside Zoom's six months.
+fn recent_day(days_ago: i64) -> String {
+    (chrono::Utc::now().date_naive() - chrono::Duration::days(days_ago)).to_string()
+}
+
+#[test]
+fn a_broken_archive_line_is_named_by_file_and_line() {
+    let archive = spoilt_archive(|dir| {
+        let path = dir.join("participants.jsonl");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        let third = text.match_indices('\n').nth(1).unwrap().0 + 1;
+        text.insert_str(third, "{\"name\": \"cut off\n");
+        std::fs::write(&path, text).unwrap();
+    });
+    let args = ["--from", "2024-07-01", "--to", "2024-07-31", "--input"];
+    let mut all = args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    all.push(archive.path().display().to_string());
+    run_case(&Case {
+        name: "broken line",
+        args: all,
+        code: 2,
+        says: "participants.jsonl:3: broken JSON line",
+    });
+}
+
+#[test]
+fn an_unwritable_output_folder_is_refused_before_work() {
+    let blocker = tempfile::NamedTempFile::new().unwrap();
+    let out = blocker.path().join("reports");
+    let output = zoom_report()
+        .args(["--from", "2024-07-01", "--to", "2024-07-31", "--input"])
+        .arg(sample_dir())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with(&format!(
+        "zoom-report: error: cannot write into --out {}",
+        out.display()
+    )));
+    assert!(stderr.contains("fix: choose a folder you can write to with --out DIR"));
+}
+
+#[test]
+fn a_failed_write_keeps_the_previous_report() {
+    let out = tempfile::tempdir().unwrap();
+    let run = || {
+        zoom_report()
+            .args([
+                "--from",
+                "2024-07-01",
+                "--to",
+                "2024-07-31",
+                "--format",
+                "csv",
+                "--input",
+            ])
+            .arg(sample_dir())
+            .arg("--out")
+            .arg(out.path())
+            .output()
+            .unwrap()
+    };
+    assert!(run().status.success());
+    let people = out
+        .path()
+        .join("zoom-report_2024-07-01_2024-07-31_people.csv");
+    let before = std::fs::read(&people).unwrap();
+    // A folder where the next file would go makes that write fail midway through the run.
+    let sessions = out
+        .path()
+        .join("zoom-report_2024-07-01_2024-07-31_sessions.csv");
+    std::fs::remove_file(&sessions).unwrap();
+    std::fs::create_dir(&sessions).unwrap();
+    let output = run();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("sessions.csv"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&people).unwrap(),
+        before,
+        "earlier files stay intact"
+    );
+    let leftovers: Vec<String> = file_names(out.path())
+        .into_iter()
+        .filter(|n| n.starts_with(".zoom-report-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files are cleaned up: {leftovers:?}"
+    );
+}
