@@ -131,11 +131,13 @@ pub fn read_raw(dir: &Path) -> Result<RawArchive> {
     let tolerate_cut = !manifest.complete;
     let mut meetings = Vec::new();
     for_each_object(&dir.join(MEETINGS), tolerate_cut, |object| {
-        Ok(meetings.push(object))
+        meetings.push(object);
+        Ok(())
     })?;
     let mut participants = Vec::new();
     for_each_object(&dir.join(PARTICIPANTS), tolerate_cut, |object| {
-        Ok(participants.push(object))
+        participants.push(object);
+        Ok(())
     })?;
     Ok(RawArchive {
         manifest,

@@ -24,14 +24,14 @@ use crate::zoom::{ClientOptions, ZoomClient};
 /// Where the quick commands read from.
 enum Source {
     Zoom(Box<ZoomClient>),
-    Archive(RawArchive),
+    Archive(Box<RawArchive>),
 }
 
 impl Source {
     fn open(global: &GlobalArgs) -> Result<Source> {
         if let Some(dir) = &global.input {
             check_input_dir(dir)?;
-            return Ok(Source::Archive(archive::read_raw(dir)?));
+            return Ok(Source::Archive(Box::new(archive::read_raw(dir)?)));
         }
         let credentials = Credentials::from_env(global.client_secret_file.as_deref())?;
         let options = ClientOptions::with_rate(8, 4, Duration::from_secs(global.timeout));

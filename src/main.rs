@@ -1,5 +1,6 @@
 //! The zoom-report binary: set up logging, parse the command line, run, report the error.
 
+use std::io::IsTerminal;
 use std::process::ExitCode as ProcessExit;
 
 use clap::Parser;
@@ -40,6 +41,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }

@@ -36,7 +36,7 @@ pub fn write_to(report: &Report, out: &mut impl Write) -> Result<()> {
     });
     let header = serde_json::to_string(&header)?;
     // Reopen the header object so the tables can be streamed in after its fields.
-    out.write_all(header[..header.len() - 1].as_bytes())?;
+    out.write_all(&header.as_bytes()[..header.len() - 1])?;
     for table in TableKind::ALL {
         write!(out, ",\"{}\":[", table.key())?;
         for (index, row) in report.rows(table).enumerate() {

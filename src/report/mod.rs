@@ -315,6 +315,8 @@ pub fn write_all(
 ) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for format in formats {
+        let started = std::time::Instant::now();
+        let count = written.len();
         let path = |extension: &str| out_dir.join(format!("{}.{extension}", report.file_stem()));
         match format {
             Format::Xlsx => written.push(xlsx::write(report, &path("xlsx"))?),
@@ -322,6 +324,11 @@ pub fn write_all(
             Format::Html => written.push(html::write(report, &path("html"))?),
             Format::Json => written.push(json::write(report, &path("json"))?),
         }
+        tracing::info!(
+            "wrote {format:?} ({} files) in {:.2} s",
+            written.len() - count,
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(written)
 }

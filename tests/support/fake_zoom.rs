@@ -2,7 +2,7 @@
 //!
 //! It takes an account (users, meeting instances, join rows) and [`Options`] that choose the
 //! credentials, page sizes, rate limits and clock rules, and serves the endpoints zoom-report
-//! calls the way /work/shared/ZOOM_API.md describes Zoom: Server-to-Server OAuth tokens, the
+//! calls the way shared/ZOOM_API.md describes Zoom: Server-to-Server OAuth tokens, the
 //! report endpoints with opaque page tokens, the double-encoding rule for meeting uuids, and
 //! 429 answers per category. Tests script failures with [`Fault`]s and read back every
 //! request in [`FakeZoom::requests`], which never holds a secret or a token.
@@ -320,6 +320,11 @@ impl FakeZoom {
         self.shared.state().token_requests
     }
 
+    /// Every access token issued so far, for tests that prove no output holds one.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.state().issued_tokens.clone()
+    }
+
     /// How many meetings reports asked for more than one month (answered 400 code 300).
     pub fn over_month_requests(&self) -> usize {
         self.shared.state().over_month_requests
@@ -562,6 +567,7 @@ fn take_fault(shared: &Shared, raw_path: &str, category: Category) -> Plan {
     plan(shared, kind, category)
 }
 
+/// Answers now for the faults that replace the answer; marks the others for later.
 fn plan(shared: &Shared, kind: FaultKind, category: Category) -> Plan {
     match kind {
         FaultKind::Status { status, body } => Plan::Answer(Reply {
@@ -755,6 +761,7 @@ fn parse_form(encoded: &str) -> HashMap<String, String> {
 enum Route {
     UserMeetings { user: String },
     MeetingParticipants { meeting: String },
+    MeetingDetails { meeting: String },
     WebinarParticipants { webinar: String },
     PastInstances { meeting: String },
     Users,
@@ -776,6 +783,9 @@ impl Route {
         }
         if let Some(meeting) = between("/v2/report/meetings/", "/participants") {
             return Some(Route::MeetingParticipants { meeting });
+        }
+        if let Some(meeting) = between("/v2/report/meetings/", "") {
+            return Some(Route::MeetingDetails { meeting });
         }
         if let Some(webinar) = between("/v2/report/webinars/", "/participants") {
             return Some(Route::WebinarParticipants { webinar });
@@ -799,6 +809,7 @@ impl Route {
                 "report:read:admin",
                 "report:read:list_meeting_participants:admin",
             ],
+            Route::MeetingDetails { .. } => ["report:read:admin", "report:read:meeting:admin"],
             Route::WebinarParticipants { .. } => [
                 "report:read:admin",
                 "report:read:list_webinar_participants:admin",
@@ -852,7 +863,7 @@ fn check_access(shared: &Shared, headers: &HeaderMap, route: &Route) -> Result<(
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "));
     let expiry = token.and_then(|token| shared.state().access_tokens.get(token.trim()).copied());
-    if !expiry.is_some_and(|expiry| Instant::now() < expiry) {
+    if expiry.is_none_or(|expiry| Instant::now() >= expiry) {
         return Err(Reply::error(401, 124, "Invalid access token."));
     }
 
@@ -934,6 +945,7 @@ fn answer_route(
         Route::UserMeetings { user } => user_meetings(shared, user, params, tweak),
         Route::MeetingParticipants { meeting } => participants(shared, meeting, params, tweak),
         Route::WebinarParticipants { webinar } => participants(shared, webinar, params, tweak),
+        Route::MeetingDetails { meeting } => meeting_details(shared, meeting),
         Route::PastInstances { meeting } => past_instances(shared, meeting),
         Route::Users => users(shared, params, tweak),
     };
@@ -1143,6 +1155,26 @@ fn instances_of<'a>(account: &'a Account, id: &str) -> Vec<&'a Map<String, Value
         .collect();
     instances.sort_by(|a, b| text(a, "start_time").cmp(text(b, "start_time")));
     instances
+}
+
+/// `GET /report/meetings/{meetingId}`: one instance's details, by uuid or (for the latest
+/// instance) by numeric id.
+fn meeting_details(shared: &Shared, raw_id: &str) -> Result<Reply, Reply> {
+    let uuid = resolve_instance(&shared.account, raw_id)?;
+    let meeting = shared
+        .account
+        .meetings
+        .iter()
+        .map(|(_, m)| m)
+        .find(|m| text(m, "uuid") == uuid);
+    match meeting {
+        Some(meeting) => Ok(Reply::ok(Value::Object(meeting.clone()))),
+        None => Err(Reply::error(
+            404,
+            3001,
+            format!("Meeting does not exist: {uuid}."),
+        )),
+    }
 }
 
 /// `GET /past_meetings/{meetingId}/instances`: uuid and start of every instance.
