@@ -1,0 +1,597 @@
+//! The main job fetching live from a fake Zoom: windows across month ends, two users,
+//! pagination, faults on the way, the daily limit, failed instances, interruption and
+//! resuming. Each run's report must equal the report rebuilt from its archive and the
+//! report of an undisturbed run.
+
+mod support;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{Months, NaiveDate, Utc};
+use serde_json::{Value, json};
+use support::fake_zoom::{Account, FakeZoom, Fault, FaultKind, Options};
+use support::synthetic::{Spec, Synthetic};
+use support::{file_names, live, read_csv};
+
+/// About three months ending ten days ago: windows cross two month ends.
+fn three_months() -> (NaiveDate, NaiveDate) {
+    let to = Utc::now().date_naive() - chrono::Duration::days(10);
+    let from = to.checked_sub_months(Months::new(3)).unwrap() + chrono::Duration::days(5);
+    (from, to)
+}
+
+/// Two hosts, one instance a day (so every window's first and last day hold a meeting),
+/// every fifth a weekly series, uuids that need double encoding, and one instance with
+/// more than three pages of participants.
+fn account(from: NaiveDate, to: NaiveDate) -> Synthetic {
+    let days = (to - from).num_days() as usize + 1;
+    let mut spec = Spec::small(from, to);
+    spec.instances = days;
+    spec.rows_per_instance = 12;
+    spec.people = 80;
+    let mut synthetic = Synthetic::generate(&spec);
+    let (_, big) = &synthetic.meetings[7];
+    let uuid = big["uuid"].as_str().unwrap().to_string();
+    let rows = synthetic.participants.get_mut(&uuid).unwrap();
+    let template = rows[1].clone();
+    for index in 0..60 {
+        let mut row = template.clone();
+        row.insert("name".into(), Value::from(format!("Khách mời {index}")));
+        row.insert("user_email".into(), Value::from(""));
+        rows.push(row);
+    }
+    synthetic
+}
+
+fn serve(synthetic: &Synthetic, options: Options) -> FakeZoom {
+    let account = Account {
+        users: synthetic.users.clone(),
+        meetings: synthetic.meetings.clone(),
+        participants: synthetic.participants.clone(),
+    };
+    FakeZoom::start(
+        account,
+        Options {
+            page_size_cap: 20,
+            ..options
+        },
+    )
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    seconds: f64,
+}
+
+fn run(fake: &FakeZoom, out: &Path, from: NaiveDate, to: NaiveDate, extra: &[&str]) -> Run {
+    let started = Instant::now();
+    let output = live(fake)
+        .args([
+            "--from",
+            &from.to_string(),
+            "--to",
+            &to.to_string(),
+            "--all-users",
+        ])
+        .args(["--format", "csv,json,xlsx", "--tz", "UTC", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+fn csv_tables(out: &Path, from: NaiveDate, to: NaiveDate) -> Vec<(String, Vec<u8>)> {
+    ["people", "meetings", "attendance", "sessions"]
+        .iter()
+        .map(|table| {
+            let name = format!("zoom-report_{from}_{to}_{table}.csv");
+            let bytes = std::fs::read(out.join(&name)).unwrap_or_else(|_| panic!("{name} written"));
+            (name, bytes)
+        })
+        .collect()
+}
+
+fn assert_same_reports(a: &Path, b: &Path, from: NaiveDate, to: NaiveDate) {
+    for ((name, left), (_, right)) in csv_tables(a, from, to).iter().zip(csv_tables(b, from, to)) {
+        assert!(*left == right, "{name} differs");
+    }
+}
+
+fn rebuild_from_archive(
+    fake: &FakeZoom,
+    out: &Path,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> tempfile::TempDir {
+    let rebuilt = tempfile::tempdir().unwrap();
+    let archive = out.join("raw").join(format!("{from}_{to}"));
+    let result = run(
+        fake,
+        rebuilt.path(),
+        from,
+        to,
+        &["--input", archive.to_str().unwrap()],
+    );
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    rebuilt
+}
+
+/// People counted by the rule in the README, straight from the generated rows.
+fn expected_people(synthetic: &Synthetic) -> usize {
+    use unicode_normalization::UnicodeNormalization;
+    let mut keys = HashSet::new();
+    for rows in synthetic.participants.values() {
+        for row in rows.iter().filter(|r| r["status"] == "in_meeting") {
+            let email = row["user_email"].as_str().unwrap().trim().to_lowercase();
+            let name: String = row["name"].as_str().unwrap().nfc().collect();
+            let name = name
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            keys.insert(if email.is_empty() {
+                format!("n:{name}")
+            } else {
+                format!("e:{email}")
+            });
+        }
+    }
+    keys.len()
+}
+
+#[test]
+fn three_months_of_two_users_match_the_account_and_the_archive() {
+    let (from, to) = three_months();
+    let synthetic = account(from, to);
+    let fake = serve(
+        &synthetic,
+        Options {
+            heavy_per_second: Some(40),
+            ..Options::default()
+        },
+    );
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&fake, out.path(), from, to, &["--rate", "40"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+
+    let requests = fake.requests();
+    let api: Vec<_> = requests
+        .iter()
+        .filter(|r| r.raw_path.starts_with("/v2/report"))
+        .collect();
+    let floor = api.len() as f64 / 40.0;
+    eprintln!(
+        "three months at --rate 40: {} report requests in {:.2} s, floor {floor:.2} s, ratio {:.2}, {} answered 429",
+        api.len(),
+        result.seconds,
+        result.seconds / floor,
+        requests.iter().filter(|r| r.status == 429).count()
+    );
+    assert_eq!(
+        fake.over_month_requests(),
+        0,
+        "no listing spans more than a month"
+    );
+
+    // The listing windows: both users, contiguous, none longer than a month.
+    let mut windows: Vec<(String, String)> = api
+        .iter()
+        .filter(|r| r.raw_path.ends_with("/meetings") && !r.query.contains("next_page_token"))
+        .map(|r| (query_value(&r.query, "from"), query_value(&r.query, "to")))
+        .collect();
+    windows.sort();
+    windows.dedup();
+    assert_eq!(windows.first().unwrap().0, from.to_string());
+    assert_eq!(windows.last().unwrap().1, to.to_string());
+    for pair in windows.windows(2) {
+        let end: NaiveDate = pair[0].1.parse().unwrap();
+        assert_eq!(
+            end.succ_opt().unwrap().to_string(),
+            pair[1].0,
+            "windows meet without gap"
+        );
+    }
+    assert!(
+        windows.len() >= 3,
+        "three months need at least three windows"
+    );
+
+    let meetings = read_csv(
+        &out.path()
+            .join(format!("zoom-report_{from}_{to}_meetings.csv")),
+    );
+    assert_eq!(
+        meetings.len(),
+        synthetic.meetings.len(),
+        "every instance once, boundary days included"
+    );
+    let sessions = read_csv(
+        &out.path()
+            .join(format!("zoom-report_{from}_{to}_sessions.csv")),
+    );
+    assert_eq!(
+        sessions.len(),
+        synthetic.row_count(),
+        "every join row of every page"
+    );
+    let people = read_csv(
+        &out.path()
+            .join(format!("zoom-report_{from}_{to}_people.csv")),
+    );
+    assert_eq!(people.len(), expected_people(&synthetic));
+    assert!(result.stdout.contains(&format!(
+        "{} meetings, {} people",
+        meetings.len(),
+        people.len()
+    )));
+
+    let rebuilt = rebuild_from_archive(&fake, out.path(), from, to);
+    assert_same_reports(out.path(), rebuilt.path(), from, to);
+}
+
+fn query_value(query: &str, key: &str) -> String {
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn faults_on_the_way_still_give_the_complete_report() {
+    let (from, to) = three_months();
+    let synthetic = account(from, to);
+    let clean = tempfile::tempdir().unwrap();
+    let calm = serve(&synthetic, Options::default());
+    assert_eq!(
+        run(&calm, clean.path(), from, to, &["--rate", "40"]).code,
+        0
+    );
+
+    let fake = serve(&synthetic, Options::default());
+    let participants = "/participants";
+    let qps = |headers, retry_after_seconds| FaultKind::RateLimitQps {
+        headers,
+        retry_after_seconds,
+    };
+    fake.inject(Fault::new(
+        participants,
+        1,
+        FaultKind::Delay(Duration::ZERO),
+    ));
+    fake.inject(Fault::new(participants, 3, qps(true, None)));
+    fake.inject(Fault::new(participants, 2, qps(false, None)));
+    fake.inject(Fault::new(participants, 1, qps(true, Some(1))));
+    fake.inject(Fault::new(
+        participants,
+        1,
+        FaultKind::Status {
+            status: 503,
+            body: json!({}),
+        },
+    ));
+    fake.inject(Fault::new(
+        participants,
+        1,
+        FaultKind::Status {
+            status: 500,
+            body: json!({}),
+        },
+    ));
+    fake.inject(Fault::new(
+        participants,
+        1,
+        FaultKind::Status {
+            status: 502,
+            body: json!({}),
+        },
+    ));
+    fake.inject(Fault::new(participants, 1, FaultKind::TruncatedJson));
+    fake.inject(Fault::new(participants, 1, FaultKind::DropConnection));
+    fake.inject(Fault::new(
+        participants,
+        1,
+        FaultKind::Delay(Duration::from_secs(4)),
+    ));
+    fake.inject(Fault::new(participants, 1, FaultKind::ShortPage));
+    fake.inject(Fault::new(
+        "/meetings",
+        1,
+        FaultKind::Status {
+            status: 401,
+            body: json!({"code": 124, "message": "Invalid access token."}),
+        },
+    ));
+    fake.inject(Fault::new(
+        participants,
+        1,
+        FaultKind::Status {
+            status: 401,
+            body: json!({"code": 124, "message": "Invalid access token."}),
+        },
+    ));
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &fake,
+        out.path(),
+        from,
+        to,
+        &["--rate", "40", "--timeout", "2", "-v"],
+    );
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(
+        result.stderr.contains("retrying"),
+        "retries are logged at -v: {}",
+        result.stderr
+    );
+    assert_same_reports(out.path(), clean.path(), from, to);
+    assert!(fake.token_requests() >= 2, "the rejected token was renewed");
+}
+
+#[test]
+fn a_repeating_page_token_is_refused_and_the_instance_named() {
+    let (from, to) = three_months();
+    let synthetic = account(from, to);
+    let fake = serve(&synthetic, Options::default());
+    fake.inject(Fault::new("/participants", 1, FaultKind::RepeatPageToken));
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&fake, out.path(), from, to, &[]);
+    assert_eq!(result.code, 3, "{}", result.stderr);
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join(format!("zoom-report_{from}_{to}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["complete"], false);
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("same next_page_token")
+    );
+}
+
+#[test]
+fn instances_zoom_cannot_give_are_named_and_the_rest_reported() {
+    let (from, to) = three_months();
+    let synthetic = account(from, to);
+    let fake = serve(&synthetic, Options::default());
+    let uuid_of = |index: usize| {
+        synthetic.meetings[index].1["uuid"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let encoded = |uuid: &str| zoom_report::zoom::endpoints::encode_meeting_id(uuid);
+    let (gone, old) = (uuid_of(2), uuid_of(4));
+    fake.inject(Fault::new(
+        &encoded(&gone),
+        1,
+        FaultKind::Status {
+            status: 404,
+            body: json!({"code": 3001, "message": "Meeting does not exist."}),
+        },
+    ));
+    fake.inject(Fault::new(
+        &encoded(&old),
+        1,
+        FaultKind::Status {
+            status: 400,
+            body: json!({"code": 12702, "message": "Can not access meeting a year ago."}),
+        },
+    ));
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &fake,
+        out.path(),
+        from,
+        to,
+        &["--format", "csv,json,xlsx,html"],
+    );
+    assert_eq!(result.code, 3, "{}", result.stderr);
+    assert!(result.stdout.contains("INCOMPLETE"), "{}", result.stdout);
+
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            out.path()
+                .join("raw")
+                .join(format!("{from}_{to}"))
+                .join("manifest.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let failed: HashSet<&str> = manifest["failed_instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["meeting_uuid"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, HashSet::from([gone.as_str(), old.as_str()]));
+    let meetings = read_csv(
+        &out.path()
+            .join(format!("zoom-report_{from}_{to}_meetings.csv")),
+    );
+    assert_eq!(meetings.len(), synthetic.meetings.len() - 2);
+
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook(out.path().join(format!("zoom-report_{from}_{to}.xlsx"))).unwrap();
+    use calamine::Reader;
+    let problems = workbook
+        .worksheet_range("Problems")
+        .expect("a Problems sheet");
+    assert_eq!(problems.height(), 3);
+    let html =
+        std::fs::read_to_string(out.path().join(format!("zoom-report_{from}_{to}.html"))).unwrap();
+    assert!(html.contains(&gone) && html.contains("code 12702"));
+}
+
+#[test]
+fn the_daily_limit_keeps_what_was_fetched_and_the_next_run_completes_it() {
+    let (from, to) = three_months();
+    let synthetic = account(from, to);
+    let clean = tempfile::tempdir().unwrap();
+    let calm = serve(&synthetic, Options::default());
+    assert_eq!(run(&calm, clean.path(), from, to, &[]).code, 0);
+
+    let limited = serve(
+        &synthetic,
+        Options {
+            daily_heavy_limit: Some(40),
+            ..Options::default()
+        },
+    );
+    let out = tempfile::tempdir().unwrap();
+    let first = run(
+        &limited,
+        out.path(),
+        from,
+        to,
+        &["--tz", "Asia/Ho_Chi_Minh"],
+    );
+    assert_eq!(first.code, 3, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("daily request limit was reached"),
+        "{}",
+        first.stderr
+    );
+    assert!(
+        first.stderr.contains("07:00 (Asia/Ho_Chi_Minh)"),
+        "the reset is told in the user's zone: {}",
+        first.stderr
+    );
+    let after_limit = limited
+        .requests()
+        .iter()
+        .filter(|r| r.status == 429)
+        .count();
+    assert!(
+        after_limit <= 8,
+        "stops asking once the limit is hit ({after_limit} refused requests)"
+    );
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join(format!("zoom-report_{from}_{to}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["complete"], false);
+    let missing = report["problems"].as_array().unwrap().len();
+    assert!(missing > 0);
+
+    // The next day: the same command fetches only what is missing.
+    let next_day = serve(&synthetic, Options::default());
+    let second = run(&next_day, out.path(), from, to, &[]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    let fetched: HashSet<String> = next_day
+        .requests()
+        .iter()
+        .filter(|r| r.raw_path.ends_with("/participants"))
+        .map(|r| r.raw_path.clone())
+        .collect();
+    assert_eq!(
+        fetched.len(),
+        missing,
+        "only the missing instances are fetched again"
+    );
+    assert_same_reports(out.path(), clean.path(), from, to);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_within_a_second_and_the_same_command_resumes() {
+    let (from, to) = three_months();
+    let synthetic = account(from, to);
+    let clean = tempfile::tempdir().unwrap();
+    let calm = serve(&synthetic, Options::default());
+    assert_eq!(run(&calm, clean.path(), from, to, &[]).code, 0);
+
+    let slow = serve(
+        &synthetic,
+        Options {
+            latency: Duration::from_millis(150),
+            ..Options::default()
+        },
+    );
+    let out = tempfile::tempdir().unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("zoom-report");
+    let mut child = std::process::Command::new(binary)
+        .envs(slow.env())
+        .current_dir(std::env::temp_dir())
+        .args([
+            "--from",
+            &from.to_string(),
+            "--to",
+            &to.to_string(),
+            "--all-users",
+            "--format",
+            "csv,json,xlsx",
+            "--tz",
+            "UTC",
+            "--concurrency",
+            "2",
+            "--out",
+        ])
+        .arg(out.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let archive = out.path().join("raw").join(format!("{from}_{to}"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while lines(&archive.join("meetings.jsonl")) < 5 {
+        assert!(Instant::now() < deadline, "the run never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let interrupted_at = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let stop_time = interrupted_at.elapsed();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        stop_time < Duration::from_secs(1),
+        "stopped in {stop_time:?}"
+    );
+    let kept = lines(&archive.join("meetings.jsonl"));
+    assert!(kept < synthetic.meetings.len(), "it really was cut short");
+    assert!(
+        file_names(out.path())
+            .iter()
+            .all(|n| !n.starts_with(".zoom-report-"))
+    );
+
+    let resumed = serve(&synthetic, Options::default());
+    let second = run(&resumed, out.path(), from, to, &[]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    let fetched = resumed
+        .requests()
+        .iter()
+        .filter(|r| r.raw_path.ends_with("/participants"))
+        .map(|r| r.raw_path.clone())
+        .collect::<HashSet<_>>();
+    assert_eq!(
+        fetched.len(),
+        synthetic.meetings.len() - kept,
+        "only what was missing"
+    );
+    assert_same_reports(out.path(), clean.path(), from, to);
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|text| text.lines().count())
+        .unwrap_or(0)
+}
