@@ -198,7 +198,8 @@ pub struct ReportConfig {
     pub lang: Lang,
     pub csv_bom: bool,
     pub csv_raw: bool,
-    pub quiet: bool,
+    /// Progress bars are drawn only without `-q` and `-v` (which logs each stage instead).
+    pub show_progress: bool,
 }
 
 impl ReportConfig {
@@ -254,7 +255,7 @@ impl ReportConfig {
             lang: args.lang,
             csv_bom: args.csv_bom,
             csv_raw: args.csv_raw,
-            quiet: global.quiet,
+            show_progress: !global.quiet && global.verbose == 0,
         })
     }
 

@@ -130,7 +130,7 @@ pub async fn fetch(
 ) -> Result<Fetched> {
     let options = ClientOptions::with_rate(config.rate, config.concurrency, timeout);
     let client = Arc::new(ZoomClient::new(credentials, &options)?);
-    let mut progress = Progress::new(config.quiet);
+    let mut progress = Progress::new(config.show_progress);
     client
         .authenticate()
         .await
@@ -310,7 +310,7 @@ async fn stop_signal() {
     drop(tokio::signal::ctrl_c().await);
 }
 
-/// Progress bars on stderr, drawn only on a terminal and without `-q`.
+/// Progress bars on stderr, drawn only on a terminal and when asked for.
 struct Progress {
     bars: MultiProgress,
     ticker: Option<tokio::task::JoinHandle<()>>,
@@ -318,11 +318,11 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(quiet: bool) -> Progress {
-        let target = if quiet || !std::io::stderr().is_terminal() {
-            ProgressDrawTarget::hidden()
-        } else {
+    fn new(show: bool) -> Progress {
+        let target = if show && std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
         };
         Progress {
             bars: MultiProgress::with_draw_target(target),

@@ -289,6 +289,47 @@ fn column_width(column: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive;
+    use crate::attendance;
+    use crate::cli::{GroupBy, Lang};
+    use crate::config::DateRange;
+    use calamine::{Reader, Xlsx, open_workbook};
+
+    #[test]
+    fn long_tables_continue_on_numbered_sheets() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/2024-07");
+        let archive = archive::read(&dir).unwrap();
+        let attendance = attendance::compute(&archive.instances, &archive.sessions, GroupBy::Person).unwrap();
+        let report = Report {
+            range: DateRange::parse("2024-07-01", "2024-07-31").unwrap(),
+            tz: chrono_tz::Tz::UTC,
+            lang: Lang::En,
+            generated_at: chrono::Utc::now(),
+            instances: &archive.instances,
+            sessions: &archive.sessions,
+            attendance: &attendance,
+            problems: &[],
+            is_complete: true,
+        };
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("split.xlsx");
+        write_with_row_limit(&report, &path, 100).unwrap();
+
+        let mut workbook: Xlsx<_> = open_workbook(&path).unwrap();
+        let names = workbook.sheet_names();
+        let sessions: Vec<&String> = names.iter().filter(|n| n.starts_with("Sessions")).collect();
+        assert_eq!(sessions.len(), 6, "514 rows at 100 a sheet: {names:?}");
+        assert_eq!(sessions[5].as_str(), "Sessions (6)");
+        let mut rows = 0;
+        for name in &sessions {
+            let range = workbook.worksheet_range(name).unwrap();
+            rows += range.height() - 1;
+        }
+        assert_eq!(rows, 514, "every row once, each sheet with its header");
+        let summary = workbook.worksheet_range("Summary").unwrap();
+        let text: Vec<String> = summary.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+        assert!(text.iter().any(|t| t.contains("514 rows on sheets Sessions, Sessions (2)")));
+    }
 
     #[test]
     fn sheets_split_at_the_row_limit() {
