@@ -77,9 +77,14 @@ fn run(fake: &FakeZoom, out: &Path, from: NaiveDate, to: NaiveDate, extra: &[&st
             &to.to_string(),
             "--all-users",
         ])
-        .args(["--format", "csv,json,xlsx", "--tz", "UTC", "--out"])
+        .args(["--format", "csv,json,xlsx", "--out"])
         .arg(out)
         .args(extra)
+        .args(if extra.contains(&"--tz") {
+            &[][..]
+        } else {
+            &["--tz", "UTC"][..]
+        })
         .output()
         .unwrap();
     Run {

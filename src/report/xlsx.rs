@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{
-    ExcelDateTime, Format, FormatAlign, Table, TableColumn, TableStyle, Workbook, Worksheet,
+    Color, ExcelDateTime, Format, FormatAlign, Table, TableColumn, TableStyle, Workbook, Worksheet,
     XlsxError,
 };
 
@@ -48,6 +48,7 @@ struct Styles {
     percent: Format,
     title: Format,
     label: Format,
+    header: Format,
     wrap: Format,
 }
 
@@ -59,6 +60,12 @@ impl Styles {
             percent: Format::new().set_num_format("0.0%"),
             title: Format::new().set_bold().set_font_size(14),
             label: Format::new().set_bold(),
+            // The header colours of the Medium2 table style, spelt out for programs that
+            // ignore table styles.
+            header: Format::new()
+                .set_bold()
+                .set_font_color(Color::White)
+                .set_background_color(Color::RGB(0x4472C4)),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
         }
     }
@@ -152,7 +159,7 @@ fn write_table(
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(sheet_name(table, part))?;
         let count = rows_per_sheet.min(total - part * rows_per_sheet);
-        start_sheet(sheet, table, count)?;
+        start_sheet(sheet, table, count, styles)?;
         for row in 1..=count as u32 {
             let Some(cells) = rows.next() else { break };
             for (column, cell) in cells.iter().enumerate() {
@@ -164,22 +171,40 @@ fn write_table(
 }
 
 /// Header, widths, frozen header row and a styled table with autofilter.
-fn start_sheet(sheet: &mut Worksheet, table: TableKind, rows: usize) -> Result<(), XlsxError> {
+///
+/// The header is also bold by its own format, for programs (LibreOffice) that ignore table
+/// styles, and each sheet prints landscape, one page wide, with gridlines and the header
+/// repeated on every page.
+fn start_sheet(
+    sheet: &mut Worksheet,
+    table: TableKind,
+    rows: usize,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
     let columns = table.columns();
     for (index, column) in columns.iter().enumerate() {
-        sheet.set_column_width(index as u16, column_width(column))?;
+        let width = column_width(column).max(header(column).chars().count() as f64 + 3.0);
+        sheet.set_column_width(index as u16, width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_print_gridlines(true);
+    sheet.set_repeat_rows(0, 0)?;
     let last_column = columns.len() as u16 - 1;
     if rows == 0 {
         for (index, column) in columns.iter().enumerate() {
-            sheet.write_string(0, index as u16, header(column))?;
+            sheet.write_string_with_format(0, index as u16, header(column), &styles.header)?;
         }
         return Ok(());
     }
     let headers: Vec<TableColumn> = columns
         .iter()
-        .map(|column| TableColumn::new().set_header(header(column)))
+        .map(|column| {
+            TableColumn::new()
+                .set_header(header(column))
+                .set_header_format(&styles.header)
+        })
         .collect();
     let excel_table = Table::new()
         .set_style(TableStyle::Medium2)
@@ -299,7 +324,8 @@ mod tests {
     fn long_tables_continue_on_numbered_sheets() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/2024-07");
         let archive = archive::read(&dir).unwrap();
-        let attendance = attendance::compute(&archive.instances, &archive.sessions, GroupBy::Person).unwrap();
+        let attendance =
+            attendance::compute(&archive.instances, &archive.sessions, GroupBy::Person).unwrap();
         let report = Report {
             range: DateRange::parse("2024-07-01", "2024-07-31").unwrap(),
             tz: chrono_tz::Tz::UTC,
@@ -327,8 +353,14 @@ mod tests {
         }
         assert_eq!(rows, 514, "every row once, each sheet with its header");
         let summary = workbook.worksheet_range("Summary").unwrap();
-        let text: Vec<String> = summary.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
-        assert!(text.iter().any(|t| t.contains("514 rows on sheets Sessions, Sessions (2)")));
+        let text: Vec<String> = summary
+            .rows()
+            .flat_map(|r| r.iter().map(|c| c.to_string()))
+            .collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("514 rows on sheets Sessions, Sessions (2)"))
+        );
     }
 
     #[test]
