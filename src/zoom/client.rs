@@ -61,8 +61,8 @@ impl ClientOptions {
     }
 }
 
-/// After a per-second 429 the pace halves for this long.
-const SLOWDOWN: Duration = Duration::from_secs(10);
+/// After a per-second 429 the pace drops by a quarter for this long.
+const SLOWDOWN: Duration = Duration::from_secs(5);
 
 /// Counters for the progress display and the logs.
 #[derive(Debug, Default)]
@@ -72,8 +72,10 @@ pub struct Stats {
     pub rate_limited: AtomicU64,
 }
 
-/// A category's pace: the steady limiter, and a half-speed one used for a while after Zoom
-/// answered 429, since a 429 means another app of the account is spending the same budget.
+/// A category's pace: the steady limiter, and a slower one used for a while after Zoom
+/// answered 429. Such a 429 means another app of the account spends the same budget, or
+/// Zoom's windows caught two requests of ours closer than the pace; a quarter less for a few
+/// seconds lets the window drain without giving up much speed.
 struct Pace {
     steady: DefaultDirectRateLimiter,
     slow: DefaultDirectRateLimiter,
@@ -90,7 +92,7 @@ impl Pace {
         };
         Pace {
             steady: RateLimiter::direct(quota(per_second)),
-            slow: RateLimiter::direct(quota(per_second / 2)),
+            slow: RateLimiter::direct(quota(per_second * 3 / 4)),
             slow_until: Mutex::new(None),
         }
     }
