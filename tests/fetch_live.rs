@@ -600,3 +600,41 @@ fn lines(path: &Path) -> usize {
         .map(|text| text.lines().count())
         .unwrap_or(0)
 }
+
+#[test]
+fn the_daily_limit_reset_is_the_same_moment_in_every_zone() {
+    use chrono::TimeZone;
+    let (from, to) = three_months();
+    let synthetic = account(from, to);
+    let mut resets = Vec::new();
+    for zone in ["America/Los_Angeles", "Asia/Ho_Chi_Minh"] {
+        let fake = serve(&synthetic, Options::default());
+        let retry_after = "2030-01-02T00:00:00Z".to_string();
+        fake.inject(Fault::new(
+            "/participants",
+            1,
+            FaultKind::DailyLimit { retry_after },
+        ));
+        let out = tempfile::tempdir().unwrap();
+        let result = run(&fake, out.path(), from, to, &["--tz", zone]);
+        assert_eq!(result.code, 3, "{}", result.stderr);
+        // "... It resets at 2030-01-01 16:00 (America/Los_Angeles); ..."
+        let told = result
+            .stderr
+            .split("resets at ")
+            .nth(1)
+            .expect("the reset is told");
+        let (local, rest) = told.split_at(16);
+        assert!(rest.starts_with(&format!(" ({zone})")), "{told}");
+        let local = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").unwrap();
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        resets.push(
+            tz.from_local_datetime(&local)
+                .single()
+                .unwrap()
+                .with_timezone(&Utc),
+        );
+    }
+    assert_eq!(resets[0], resets[1], "the same moment, told in each zone");
+    assert_eq!(resets[0].to_rfc3339(), "2030-01-02T00:00:00+00:00");
+}
