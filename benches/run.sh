@@ -34,7 +34,7 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GB"
 # 1. Fetch.
 month_from=$(date -d "$(date +%Y-%m-01) -1 month" +%F)
 month_to=$(date -d "$(date +%Y-%m-01) -1 day" +%F)
-target/release/examples/generate_archive --out "$work/account" --instances 600 --rows 200000 \
+target/release/examples/generate_archive --out "$work/account" --instances 600 --rows 250000 \
   --people 3000 --from "$month_from" --to "$month_to" >/dev/null
 target/release/examples/fake_zoom --archive "$work/account" --latency-ms 50 --rate 40 \
   --page-size-cap 300 >"$work/fake.out" &

@@ -48,8 +48,8 @@ fn main() {
     spec.hosts = number("--hosts", "20").max(1);
     spec.instances = instances;
     spec.people = number("--people", "2000").max(spec.hosts + 1);
-    // Rejoins, second devices and waiting rooms add about 12 % to the attendances drawn.
-    spec.rows_per_instance = ((rows as f64 / instances as f64) / 1.12).round().max(2.0) as usize;
+    // Rejoins, second devices and waiting rooms add about 3 % to the rows drawn.
+    spec.rows_per_instance = ((rows as f64 / instances as f64) / 1.03).round().max(2.0) as usize;
     let account = Synthetic::generate(&spec);
     if let Err(error) = account.write_archive(&out, from, to) {
         eprintln!("generate_archive: cannot write {}: {error}", out.display());

@@ -247,29 +247,15 @@ pub async fn statistic(args: &StatisticArgs, global: &GlobalArgs) -> Result<Exit
         .collect();
     let attendance =
         attendance::compute(std::slice::from_ref(&instance), &sessions, args.group_by)?;
-    let people: Vec<Value> = attendance
-        .attendees
-        .iter()
-        .map(|a| {
-            let person = &attendance.people[a.person];
-            serde_json::json!({
-                "name": person.name, "email": person.email, "sessions": a.sessions,
-                "first_join": a.first_join.map(|t| iso(t, tz)), "last_leave": a.last_leave.map(|t| iso(t, tz)),
-                "total_seconds": a.total_seconds, "attended_seconds": a.attended_seconds,
-                "attendance_pct": a.attendance_pct.map(|p| (p * 10.0).round() / 10.0),
-            })
-        })
-        .collect();
     if args.instance.json {
-        return print_json(&Value::Array(people));
+        return print_json(&attendee_objects(&attendance, tz));
     }
     let table: Vec<Vec<String>> = attendance
         .attendees
         .iter()
         .map(|a| {
-            let person = &attendance.people[a.person];
             vec![
-                person.name.clone(),
+                attendance.people[a.person].name.clone(),
                 a.sessions.to_string(),
                 local_time(a.first_join, tz),
                 local_time(a.last_leave, tz),
@@ -294,6 +280,24 @@ pub async fn statistic(args: &StatisticArgs, global: &GlobalArgs) -> Result<Exit
         tz.name()
     );
     Ok(ExitCode::Done)
+}
+
+/// One JSON object per attendee, with the columns of the attendance CSV.
+fn attendee_objects(attendance: &attendance::Attendance, tz: Tz) -> Value {
+    let objects = attendance.attendees.iter().map(|a| {
+        let person = &attendance.people[a.person];
+        serde_json::json!({
+            "name": person.name,
+            "email": person.email,
+            "sessions": a.sessions,
+            "first_join": a.first_join.map(|t| iso(t, tz)),
+            "last_leave": a.last_leave.map(|t| iso(t, tz)),
+            "total_seconds": a.total_seconds,
+            "attended_seconds": a.attended_seconds,
+            "attendance_pct": a.attendance_pct.map(|p| (p * 10.0).round() / 10.0),
+        })
+    });
+    Value::Array(objects.collect())
 }
 
 fn checked_meeting(raw: &str) -> Result<String> {

@@ -135,23 +135,7 @@ pub async fn fetch(
         .authenticate()
         .await
         .context("cannot get an access token from Zoom")?;
-
-    let users = resolve_users(&client, &config.users).await?;
-    let listing = progress.add_bar("listing", "windows");
-    let mut instances = list_range(
-        &client,
-        &users,
-        config.range,
-        config.meeting_type.as_zoom(),
-        config.concurrency,
-        &listing,
-    )
-    .await?;
-    listing.finish();
-    if let Some(pattern) = &config.topic {
-        instances.retain(|meeting| pattern.is_match(&text(meeting, "topic")));
-    }
-    tracing::info!("{} instances listed", instances.len());
+    let instances = list_wanted(&client, config, &progress).await?;
 
     let dir = config.archive_dir();
     let (mut writer, done) = open_archive(&dir, config)?;
@@ -180,13 +164,7 @@ pub async fn fetch(
         }
     };
     let daily_limit_reset = client.daily_limit_reset();
-    let finished = !interrupted && daily_limit_reset.is_none();
-    writer.finish(failed, finished)?;
-    tracing::info!(
-        "{} requests, {} retries",
-        client.stats.requests.load(Ordering::Relaxed),
-        client.stats.retries.load(Ordering::Relaxed)
-    );
+    writer.finish(failed, !interrupted && daily_limit_reset.is_none())?;
     if interrupted {
         return Err(anyhow::Error::new(Interrupted).context(format!(
             "stopped; what was fetched is kept in {} and the same command resumes from there",
@@ -198,6 +176,32 @@ pub async fn fetch(
         archive,
         daily_limit_reset,
     })
+}
+
+/// The instances of the configured users and range whose topic matches, each once.
+async fn list_wanted(
+    client: &ZoomClient,
+    config: &ReportConfig,
+    progress: &Progress,
+) -> Result<Vec<Map<String, Value>>> {
+    let users = resolve_users(client, &config.users).await?;
+    let listing = progress.add_bar("listing", "windows");
+    let meeting_type = config.meeting_type.as_zoom();
+    let mut instances = list_range(
+        client,
+        &users,
+        config.range,
+        meeting_type,
+        config.concurrency,
+        &listing,
+    )
+    .await?;
+    listing.finish();
+    if let Some(pattern) = &config.topic {
+        instances.retain(|meeting| pattern.is_match(&text(meeting, "topic")));
+    }
+    tracing::info!("{} instances listed", instances.len());
+    Ok(instances)
 }
 
 /// Resumes an unfinished archive of the same request, or starts a new one.
@@ -348,9 +352,10 @@ impl Progress {
 
     fn stop_ticker(&self, client: &ZoomClient) {
         let requests = client.stats.requests.load(Ordering::Relaxed);
+        let retries = client.stats.retries.load(Ordering::Relaxed);
         let seconds = self.started.elapsed().as_secs_f64().max(0.001);
         tracing::info!(
-            "{requests} requests in {seconds:.1} s ({:.1}/s)",
+            "{requests} requests in {seconds:.1} s ({:.1}/s), {retries} retries",
             requests as f64 / seconds
         );
         if let Some(ticker) = &self.ticker {

@@ -4,11 +4,11 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::Result;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::archive::{self, Archive, Manifest};
 use crate::attendance;
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, GlobalArgs, ReportArgs};
 use crate::config::{Credentials, ReportConfig, check_input_dir};
 use crate::error::{ExitCode, usage};
 use crate::report::{self, CsvOptions, Report};
@@ -29,28 +29,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// The main job: reports for a date range, from Zoom or from an archive.
-async fn report_range(
-    args: &crate::cli::ReportArgs,
-    global: &crate::cli::GlobalArgs,
-) -> Result<ExitCode> {
+async fn report_range(args: &ReportArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let config = ReportConfig::from_args(args, global)?;
     report::html::check_templates()?;
-    let started = Instant::now();
-    let (archive, daily_limit_reset) = match &config.input {
-        Some(dir) => (read_archive_for_range(dir, &config)?, None),
-        None => {
-            let credentials = Credentials::from_env(global.client_secret_file.as_deref())?;
-            let timeout = Duration::from_secs(global.timeout);
-            let fetched = fetch::fetch(&config, credentials, timeout).await?;
-            (fetched.archive, fetched.daily_limit_reset)
-        }
-    };
-    tracing::info!(
-        "read {} instances and {} join rows in {:.2} s",
-        archive.instances.len(),
-        archive.sessions.len(),
-        started.elapsed().as_secs_f64()
-    );
+    let (archive, daily_limit_reset) = load(&config, global).await?;
     let (manifest, instances, sessions) = select(archive, &config);
     let started = Instant::now();
     let attendance = attendance::compute(&instances, &sessions, config.group_by)?;
@@ -78,19 +60,48 @@ async fn report_range(
     let written = report::write_all(&report, &config.formats, &config.out_dir, &options)?;
     print_outcome(&report, &written)?;
     if let Some(reset) = daily_limit_reset {
-        eprintln!(
-            "zoom-report: Zoom's daily request limit was reached; {} instance(s) are missing. \
-             It resets at {} ({}); run the same command again after that to fetch the rest.",
-            report.problems.len(),
-            reset.with_timezone(&config.tz).format("%Y-%m-%d %H:%M"),
-            config.tz.name()
-        );
+        tell_daily_limit(&report, reset);
     }
     Ok(if report.is_complete {
         ExitCode::Done
     } else {
         ExitCode::Incomplete
     })
+}
+
+/// The archive to report on: read from `--input`, or fetched from Zoom into `out/raw/`.
+/// Also returns when Zoom's daily limit resets, if it cut the fetch short.
+async fn load(
+    config: &ReportConfig,
+    global: &GlobalArgs,
+) -> Result<(Archive, Option<DateTime<Utc>>)> {
+    let started = Instant::now();
+    let loaded = match &config.input {
+        Some(dir) => (read_archive_for_range(dir, config)?, None),
+        None => {
+            let credentials = Credentials::from_env(global.client_secret_file.as_deref())?;
+            let timeout = Duration::from_secs(global.timeout);
+            let fetched = fetch::fetch(config, credentials, timeout).await?;
+            (fetched.archive, fetched.daily_limit_reset)
+        }
+    };
+    tracing::info!(
+        "read {} instances and {} join rows in {:.2} s",
+        loaded.0.instances.len(),
+        loaded.0.sessions.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(loaded)
+}
+
+fn tell_daily_limit(report: &Report, reset: DateTime<Utc>) {
+    eprintln!(
+        "zoom-report: Zoom's daily request limit was reached; {} instance(s) are missing. \
+         It resets at {} ({}); run the same command again after that to fetch the rest.",
+        report.problems.len(),
+        reset.with_timezone(&report.tz).format("%Y-%m-%d %H:%M"),
+        report.tz.name()
+    );
 }
 
 /// Reads an archive and checks that it covers the range asked for.

@@ -535,3 +535,57 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn the_token_is_renewed_a_minute_before_it_expires() {
+    let sample = recent_sample();
+    let options = Options {
+        token_ttl: std::time::Duration::from_secs(61),
+        latency: std::time::Duration::from_millis(300),
+        page_size_cap: 2,
+        ..Options::default()
+    };
+    let fake = start(&sample, options);
+    let mut command = live(&fake);
+    command.args(["participant", "/7em4y/d5AoFjeWFP0NBnw==", "--json"]);
+    let (stdout, _) = run_ok(&mut command);
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&stdout).unwrap().len(),
+        11
+    );
+    assert!(fake.token_requests() >= 2, "renewed before expiry");
+    assert!(
+        fake.requests().iter().all(|r| r.status != 401),
+        "never sent an expiring token"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webinar_participants_come_from_the_webinar_report() {
+    use zoom_report::config::{Credentials, Secret};
+    use zoom_report::zoom::endpoints::list_webinar_participants;
+    use zoom_report::zoom::{ClientOptions, ZoomClient};
+    let sample = recent_sample();
+    let fake = start(&sample, Options::default());
+    let options = Options::default();
+    let credentials = Credentials {
+        account_id: options.account_id,
+        client_id: options.client_id,
+        client_secret: Secret::new(options.client_secret),
+        oauth_url: fake.oauth_url(),
+        api_url: Some(fake.api_url()),
+    };
+    let client = ZoomClient::new(
+        credentials,
+        &ClientOptions::with_rate(10, 2, std::time::Duration::from_secs(10)),
+    )
+    .unwrap();
+    let rows = list_webinar_participants(&client, "P1MoI0HZ//+eFkSeWJxATg==")
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 9);
+    assert!(fake.requests().iter().any(|r| {
+        r.raw_path
+            .starts_with("/v2/report/webinars/P1MoI0HZ%252F%252F")
+    }));
+}

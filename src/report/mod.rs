@@ -304,31 +304,54 @@ pub fn percent_text(value: Option<f64>) -> String {
     value.map(|v| format!("{v:.1}")).unwrap_or_default()
 }
 
-/// Writes the selected formats into `out_dir` and returns the files written, in order.
+/// Writes the selected formats into `out_dir` and returns the files written, in the order
+/// of `formats`.
 ///
-/// Each file is written to a temporary file and renamed into place when complete.
+/// The workbook, the slowest to write, is written on a thread of its own while the other
+/// formats are written on this one. Each file is written to a temporary file and renamed
+/// into place when complete.
 pub fn write_all(
     report: &Report,
     formats: &[Format],
     out_dir: &Path,
     options: &CsvOptions,
 ) -> Result<Vec<PathBuf>> {
+    let (workbook, others): (Vec<Format>, Vec<Format>) =
+        formats.iter().partition(|format| **format == Format::Xlsx);
+    let (workbook, others) = std::thread::scope(|scope| {
+        let workbook = scope.spawn(|| write_formats(report, &workbook, out_dir, options));
+        let others = write_formats(report, &others, out_dir, options);
+        let workbook = workbook
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (workbook, others)
+    });
+    let mut by_format = workbook?;
+    by_format.extend(others?);
+    by_format.sort_by_key(|(format, _)| formats.iter().position(|f| f == format));
+    Ok(by_format.into_iter().flat_map(|(_, paths)| paths).collect())
+}
+
+/// Writes `formats` one after the other; returns each format's files.
+fn write_formats(
+    report: &Report,
+    formats: &[Format],
+    out_dir: &Path,
+    options: &CsvOptions,
+) -> Result<Vec<(Format, Vec<PathBuf>)>> {
+    let path = |extension: &str| out_dir.join(format!("{}.{extension}", report.file_stem()));
     let mut written = Vec::new();
-    for format in formats {
+    for &format in formats {
         let started = std::time::Instant::now();
-        let count = written.len();
-        let path = |extension: &str| out_dir.join(format!("{}.{extension}", report.file_stem()));
-        match format {
-            Format::Xlsx => written.push(xlsx::write(report, &path("xlsx"))?),
-            Format::Csv => written.extend(csv::write(report, out_dir, options)?),
-            Format::Html => written.push(html::write(report, &path("html"))?),
-            Format::Json => written.push(json::write(report, &path("json"))?),
-        }
-        tracing::info!(
-            "wrote {format:?} ({} files) in {:.2} s",
-            written.len() - count,
-            started.elapsed().as_secs_f64()
-        );
+        let paths = match format {
+            Format::Xlsx => vec![xlsx::write(report, &path("xlsx"))?],
+            Format::Csv => csv::write(report, out_dir, options)?,
+            Format::Html => vec![html::write(report, &path("html"))?],
+            Format::Json => vec![json::write(report, &path("json"))?],
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::info!("wrote {format:?} ({} files) in {seconds:.2} s", paths.len());
+        written.push((format, paths));
     }
     Ok(written)
 }

@@ -8,6 +8,11 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+/// The longest a meeting or one join can plausibly last: Zoom ends meetings after 30
+/// hours. A larger value is a corrupt field, read as missing rather than summed.
+const MAX_SECONDS: i64 = 7 * 24 * 3600;
+const MAX_MINUTES: i64 = MAX_SECONDS / 60;
+
 /// One occurrence of a meeting (one `uuid`), as listed by the meeting report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
@@ -53,9 +58,11 @@ impl Instance {
             return None;
         }
         let start = time(object, "start_time");
-        let duration_minutes = integer(object, "duration");
-        let end = time(object, "end_time")
-            .or_else(|| Some(start? + chrono::Duration::minutes(duration_minutes?)));
+        let duration_minutes =
+            integer(object, "duration").filter(|m| (0..=MAX_MINUTES).contains(m));
+        let end = time(object, "end_time").or_else(|| {
+            start?.checked_add_signed(chrono::Duration::try_minutes(duration_minutes?)?)
+        });
         Some(Instance {
             uuid,
             meeting_id: integer(object, "id"),
@@ -86,8 +93,10 @@ impl Session {
     pub fn from_json(object: &Map<String, Value>, instance_uuid: &str) -> Session {
         let join = time(object, "join_time");
         let leave = time(object, "leave_time");
-        let duration_seconds =
-            integer(object, "duration").or_else(|| Some((leave? - join?).num_seconds().max(0)));
+        let duration_seconds = integer(object, "duration")
+            .filter(|seconds| (0..=MAX_SECONDS).contains(seconds))
+            .or_else(|| Some((leave? - join?).num_seconds().max(0)))
+            .filter(|seconds| *seconds <= MAX_SECONDS);
         Session {
             instance_uuid: instance_uuid.to_string(),
             name: text(object, "name"),
@@ -152,6 +161,20 @@ mod tests {
             "duration": ""
         }));
         assert_eq!(Session::from_json(&row, "u").duration_seconds, Some(330));
+    }
+
+    #[test]
+    fn impossible_durations_are_read_as_missing() {
+        let row = object(
+            json!({"duration": i64::MAX, "join_time": "2024-07-01T10:00:00Z",
+            "leave_time": "2024-07-01T10:01:00Z"}),
+        );
+        assert_eq!(Session::from_json(&row, "u").duration_seconds, Some(60));
+        let row = object(json!({"duration": -5}));
+        assert_eq!(Session::from_json(&row, "u").duration_seconds, None);
+        let meeting = object(json!({"uuid": "x", "start_time": "2024-07-01T10:00:00Z",
+            "duration": i64::MAX}));
+        assert_eq!(Instance::from_json(&meeting).unwrap().end, None);
     }
 
     #[test]
