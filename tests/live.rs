@@ -589,3 +589,20 @@ async fn webinar_participants_come_from_the_webinar_report() {
             .starts_with("/v2/report/webinars/P1MoI0HZ%252F%252F")
     }));
 }
+
+#[test]
+fn the_listing_type_passes_through() {
+    let sample = recent_sample();
+    let fake = start(&sample, Options::default());
+    let mut command = live(&fake);
+    command.arg("meeting").args(sample.range_args()).args(["--type", "pastJoined", "--json"]);
+    run_ok(&mut command);
+    let listings: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.raw_path.ends_with("/meetings"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert!(!listings.is_empty());
+    assert!(listings.iter().all(|query| query.contains("type=pastJoined")), "{listings:?}");
+}
