@@ -595,7 +595,10 @@ fn the_listing_type_passes_through() {
     let sample = recent_sample();
     let fake = start(&sample, Options::default());
     let mut command = live(&fake);
-    command.arg("meeting").args(sample.range_args()).args(["--type", "pastJoined", "--json"]);
+    command
+        .arg("meeting")
+        .args(sample.range_args())
+        .args(["--type", "pastJoined", "--json"]);
     run_ok(&mut command);
     let listings: Vec<String> = fake
         .requests()
@@ -604,5 +607,10 @@ fn the_listing_type_passes_through() {
         .map(|r| r.query.clone())
         .collect();
     assert!(!listings.is_empty());
-    assert!(listings.iter().all(|query| query.contains("type=pastJoined")), "{listings:?}");
+    assert!(
+        listings
+            .iter()
+            .all(|query| query.contains("type=pastJoined")),
+        "{listings:?}"
+    );
 }
