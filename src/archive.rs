@@ -259,6 +259,26 @@ impl ArchiveWriter {
         })
     }
 
+    /// Starts a new archive in `dir`, first moving an earlier one found there to
+    /// `<dir>.previous` (replacing an older one of that name), so that a fresh run which
+    /// fails or is cut short never costs the data of the last one.
+    pub fn replace(dir: &Path, manifest: Manifest) -> Result<ArchiveWriter> {
+        if dir.join(MANIFEST).exists() {
+            let mut previous = dir.as_os_str().to_owned();
+            previous.push(".previous");
+            let previous = PathBuf::from(previous);
+            if previous.exists() {
+                std::fs::remove_dir_all(&previous)
+                    .with_context(|| format!("cannot remove {}", previous.display()))?;
+            }
+            std::fs::rename(dir, &previous).with_context(|| {
+                format!("cannot move {} to {}", dir.display(), previous.display())
+            })?;
+            tracing::info!("the earlier archive is kept in {}", previous.display());
+        }
+        ArchiveWriter::create(dir, manifest)
+    }
+
     /// Reopens an interrupted archive, keeping its complete instances.
     ///
     /// Join rows of instances that were cut off are removed, so they can be fetched again
@@ -293,20 +313,24 @@ impl ArchiveWriter {
         rows: &[Map<String, Value>],
     ) -> Result<()> {
         let uuid = meeting.get("uuid").cloned().unwrap_or(Value::Null);
-        for row in rows {
-            let mut line = row.clone();
-            line.insert("meeting_uuid".to_string(), uuid.clone());
-            serde_json::to_writer(&mut self.participants, &line)?;
-            self.participants.write_all(b"\n")?;
-        }
-        self.participants
-            .flush()
-            .context("cannot write participants.jsonl")?;
-        serde_json::to_writer(&mut self.meetings, meeting)?;
-        self.meetings.write_all(b"\n")?;
-        self.meetings
-            .flush()
-            .context("cannot write meetings.jsonl")?;
+        let write_rows = |sink: &mut BufWriter<File>| -> Result<()> {
+            for row in rows {
+                let mut line = row.clone();
+                line.insert("meeting_uuid".to_string(), uuid.clone());
+                serde_json::to_writer(&mut *sink, &line)?;
+                sink.write_all(b"\n")?;
+            }
+            Ok(sink.flush()?)
+        };
+        write_rows(&mut self.participants)
+            .with_context(|| format!("cannot write {}", self.dir.join(PARTICIPANTS).display()))?;
+        let write_meeting = |sink: &mut BufWriter<File>| -> Result<()> {
+            serde_json::to_writer(&mut *sink, meeting)?;
+            sink.write_all(b"\n")?;
+            Ok(sink.flush()?)
+        };
+        write_meeting(&mut self.meetings)
+            .with_context(|| format!("cannot write {}", self.dir.join(MEETINGS).display()))?;
         Ok(())
     }
 
@@ -369,6 +393,7 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> Result<()>
     let mut temp = builder
         .tempfile_in(folder)
         .with_context(|| format!("cannot create a temporary file in {}", folder.display()))?;
+    let _tracked = crate::interrupt::TemporaryFile::track(temp.path());
     write(temp.as_file_mut()).with_context(|| format!("cannot write {}", path.display()))?;
     temp.as_file_mut()
         .sync_all()

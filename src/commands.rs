@@ -113,7 +113,12 @@ async fn warn_if_series(source: &Source, meeting: &str) {
             }
         }
         Ok(_) => {}
-        Err(error) => tracing::info!("cannot list the instances of {meeting}: {error:#}"),
+        Err(error) => {
+            note.push_str(&format!("\nThe instances cannot be listed: {error:#}"));
+            if let Some(hint) = crate::error::hint_for(&error) {
+                note.push_str(&format!("\n  fix: {hint}"));
+            }
+        }
     }
     eprintln!("{note}");
 }
@@ -149,22 +154,19 @@ pub async fn meeting(args: &MeetingArgs, global: &GlobalArgs) -> Result<ExitCode
             list_range(
                 &client,
                 &users,
-                range,
+                range.for_listing(Utc::now().date_naive()),
                 args.users.meeting_type.as_zoom(),
                 4,
                 &hidden,
             )
             .await?
         }
-        Source::Archive(raw) => raw
-            .meetings
-            .into_iter()
-            .filter(|m| {
-                time(m, "start_time")
-                    .is_none_or(|t| range.contains(t.with_timezone(&tz).date_naive()))
-            })
-            .collect(),
+        Source::Archive(raw) => raw.meetings,
     };
+    let meetings: Vec<Map<String, Value>> = meetings
+        .into_iter()
+        .filter(|m| range.contains_start(time(m, "start_time"), tz))
+        .collect();
     if args.json {
         return print_json(&Value::Array(
             meetings.into_iter().map(Value::Object).collect(),

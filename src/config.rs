@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 use regex::Regex;
 
@@ -46,6 +46,28 @@ impl DateRange {
 
     pub fn contains(&self, day: NaiveDate) -> bool {
         self.from <= day && day <= self.to
+    }
+
+    /// Whether an instance that started at `start` falls on a day of the range in `tz`. An
+    /// instance without a readable start is kept, so no data Zoom listed is dropped unseen.
+    pub fn contains_start(&self, start: Option<DateTime<Utc>>, tz: Tz) -> bool {
+        start.is_none_or(|t| self.contains(t.with_timezone(&tz).date_naive()))
+    }
+
+    /// The days to ask Zoom's listing for: the range and a day either side, within the six
+    /// months Zoom keeps.
+    ///
+    /// The range is in days of `--tz`, while Zoom reads `from` and `to` in a zone of its own
+    /// (UTC in practice): an instance at 06:00 in Hanoi on the first day started the day
+    /// before in UTC. A day either side covers every zone; [`DateRange::contains_start`]
+    /// then keeps exactly the instances that start within the range in `--tz`.
+    pub fn for_listing(&self, today: NaiveDate) -> DateRange {
+        let oldest = today - Months::new(MONTHS_OF_REPORT_DATA);
+        let from = self.from.pred_opt().unwrap_or(self.from);
+        DateRange {
+            from: from.max(oldest).min(self.from),
+            to: self.to.succ_opt().unwrap_or(self.to),
+        }
     }
 
     /// Refuses a range Zoom no longer has data for, before any request is made.
@@ -259,6 +281,16 @@ impl ReportConfig {
         })
     }
 
+    /// Whether an instance belongs in the report: it starts on a day of the range in the
+    /// report's zone, and its topic matches `--topic`.
+    pub fn is_wanted(&self, start: Option<DateTime<Utc>>, topic: &str) -> bool {
+        self.range.contains_start(start, self.tz)
+            && self
+                .topic
+                .as_ref()
+                .is_none_or(|pattern| pattern.is_match(topic))
+    }
+
     /// Where a live run keeps the raw data it fetched.
     pub fn archive_dir(&self) -> PathBuf {
         self.out_dir.join("raw").join(self.range.slug())
@@ -349,13 +381,43 @@ pub struct Credentials {
 pub const DEFAULT_OAUTH_URL: &str = "https://zoom.us/oauth/token";
 pub const DEFAULT_API_URL: &str = "https://api.zoom.us/v2";
 
-const CREDENTIALS_HELP: &str = "\
-set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (in the environment or a .env file \
-here) from a Server-to-Server OAuth app: marketplace.zoom.us > Develop > Build App > \
-Server-to-Server OAuth, with scopes report:read:admin and user:read:admin (granular: \
-report:read:user:admin, report:read:list_meeting_participants:admin, user:read:list_users:admin, \
-meeting:read:list_past_instances:admin); or try the bundled data without credentials: \
---input samples/2024-07";
+/// How to get credentials, for the message that says they are missing.
+fn credentials_help() -> String {
+    format!(
+        "set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (in the environment or a \
+         .env file here) from a Server-to-Server OAuth app: marketplace.zoom.us > Develop > \
+         Build App > Server-to-Server OAuth, with scopes {}; or try the bundled data without \
+         credentials: --input samples/2024-07",
+        crate::zoom::SCOPES
+    )
+}
+
+/// Checks a Zoom URL from the environment: the secret and tokens travel to it, so it must
+/// use TLS, except on this machine (a test server or a local proxy).
+pub fn check_zoom_url(variable: &str, url: &str) -> Result<String> {
+    let parsed = reqwest::Url::parse(url).map_err(|error| {
+        usage(
+            format!("{variable} {url:?} is not a URL: {error}"),
+            format!("set {variable} to a full https:// URL, or unset it for Zoom's own host"),
+        )
+    })?;
+    let host = parsed.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let is_loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(url.to_string()),
+        "http" if is_loopback => Ok(url.to_string()),
+        _ => Err(usage(
+            format!("{variable} {url:?} does not use https"),
+            format!(
+                "credentials and tokens are only sent over TLS: set {variable} to an https:// URL"
+            ),
+        )),
+    }
+}
 
 impl Credentials {
     /// Reads the credentials from the environment (a `.env` file was loaded at start-up).
@@ -376,7 +438,7 @@ impl Credentials {
         if !missing.is_empty() {
             return Err(usage(
                 format!("Zoom credentials are missing: {}", missing.join(", ")),
-                CREDENTIALS_HELP,
+                credentials_help(),
             ));
         }
         Ok(Credentials {
@@ -389,8 +451,13 @@ impl Credentials {
                 .trim()
                 .to_string(),
             client_secret: Secret::new(client_secret.unwrap_or_default().trim()),
-            oauth_url: variable("ZOOM_OAUTH_URL").unwrap_or_else(|| DEFAULT_OAUTH_URL.to_string()),
-            api_url: variable("ZOOM_API_URL"),
+            oauth_url: match variable("ZOOM_OAUTH_URL") {
+                Some(url) => check_zoom_url("ZOOM_OAUTH_URL", &url)?,
+                None => DEFAULT_OAUTH_URL.to_string(),
+            },
+            api_url: variable("ZOOM_API_URL")
+                .map(|url| check_zoom_url("ZOOM_API_URL", &url))
+                .transpose()?,
         })
     }
 }
@@ -435,6 +502,30 @@ mod tests {
     }
 
     #[test]
+    fn the_listing_takes_a_day_either_side_within_six_months() {
+        let today = NaiveDate::from_ymd_opt(2024, 8, 15).unwrap();
+        let range = DateRange::parse("2024-07-01", "2024-07-31").unwrap();
+        assert_eq!(
+            range.for_listing(today),
+            DateRange::parse("2024-06-30", "2024-08-01").unwrap()
+        );
+        let oldest = DateRange::parse("2024-02-15", "2024-02-20").unwrap();
+        assert_eq!(
+            oldest.for_listing(today),
+            DateRange::parse("2024-02-15", "2024-02-21").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_start_belongs_to_its_day_in_the_zone() {
+        let range = DateRange::parse("2024-07-01", "2024-07-31").unwrap();
+        let start = "2024-06-30T23:30:00Z".parse::<DateTime<Utc>>().ok();
+        assert!(!range.contains_start(start, chrono_tz::UTC));
+        assert!(range.contains_start(start, chrono_tz::Asia::Ho_Chi_Minh));
+        assert!(range.contains_start(None, chrono_tz::UTC));
+    }
+
+    #[test]
     fn formats_are_checked_and_deduplicated() {
         let list = |s: &str| s.split(',').map(String::from).collect::<Vec<_>>();
         assert_eq!(
@@ -442,6 +533,25 @@ mod tests {
             vec![Format::Xlsx, Format::Html]
         );
         assert!(Format::parse_list(&list("pdf")).is_err());
+    }
+
+    #[test]
+    fn zoom_urls_must_use_tls_off_this_machine() {
+        for url in [
+            "https://api.zoomgov.com/v2",
+            "http://127.0.0.1:8080/v2",
+            "http://localhost:1/oauth/token",
+            "http://[::1]:9/v2",
+        ] {
+            assert!(check_zoom_url("ZOOM_API_URL", url).is_ok(), "{url}");
+        }
+        for url in [
+            "http://api.zoom.us/v2",
+            "ftp://127.0.0.1/",
+            "api.zoom.us/v2",
+        ] {
+            assert!(check_zoom_url("ZOOM_API_URL", url).is_err(), "{url}");
+        }
     }
 
     #[test]

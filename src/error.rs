@@ -1,8 +1,8 @@
 //! Exit codes and the error kinds that code branches on.
 //!
 //! Most errors travel as `anyhow::Error` with context naming the input. The kinds here exist
-//! because something decides on them: a usage error exits 2, an interrupt exits 130, and a run
-//! that finished with missing instances exits 3.
+//! because something decides on them: a usage error exits 2 and an interrupt exits 130; a run
+//! that finished with missing instances exits 3 through its own report.
 
 use std::fmt;
 
@@ -72,15 +72,8 @@ pub fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     if error.chain().any(|cause| cause.is::<UsageError>()) {
         return ExitCode::Usage;
     }
-    let is_daily_limit = error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<crate::zoom::ApiError>(),
-            Some(crate::zoom::ApiError::DailyLimit { .. })
-        )
-    });
-    if is_daily_limit {
-        return ExitCode::Incomplete;
-    }
+    // A daily limit that ends a run here came before any report was written (the main job
+    // writes an incomplete report and exits 3 by its own account), so it is a failure too.
     ExitCode::Failed
 }
 

@@ -20,8 +20,9 @@ use serde_json::{Map, Value};
 use crate::archive::{self, Archive, ArchiveWriter, FailedInstance, Manifest};
 use crate::config::{Credentials, DateRange, ReportConfig, UserSelection};
 use crate::error::Interrupted;
+use crate::interrupt;
 use crate::zoom::endpoints::{list_meetings, list_participants, list_users};
-use crate::zoom::models::{integer, text};
+use crate::zoom::models::{integer, text, time};
 use crate::zoom::{ApiError, ClientOptions, ZoomClient};
 
 /// Splits a range into windows of at most one month that neither overlap nor leave a gap.
@@ -135,10 +136,12 @@ pub async fn fetch(
         .authenticate()
         .await
         .context("cannot get an access token from Zoom")?;
-    let instances = list_wanted(&client, config, &progress).await?;
+    let instances = list_wanted(&client, config, &progress)
+        .await
+        .map_err(|error| explain_daily_limit(error, config.tz))?;
 
     let dir = config.archive_dir();
-    let (mut writer, done) = open_archive(&dir, config)?;
+    let (mut writer, done) = open_archive(&dir, config, &client.api_base())?;
     let pending: Vec<Map<String, Value>> = instances
         .into_iter()
         .filter(|m| !done.contains(&text(m, "uuid")))
@@ -178,6 +181,31 @@ pub async fn fetch(
     })
 }
 
+/// Says when Zoom's daily limit resets, in the report's zone, if that is what stopped the
+/// listing: nothing was fetched, and asking again before then is pointless.
+fn explain_daily_limit(error: anyhow::Error, tz: chrono_tz::Tz) -> anyhow::Error {
+    let resets_at = error.chain().find_map(|cause| match cause.downcast_ref() {
+        Some(ApiError::DailyLimit { resets_at, .. }) => Some(*resets_at),
+        _ => None,
+    });
+    match resets_at {
+        Some(resets_at) => {
+            let when = resets_at.map_or("00:00 UTC".to_string(), |t| {
+                format!(
+                    "{} ({})",
+                    t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+                    tz.name()
+                )
+            });
+            error.context(format!(
+                "nothing was fetched: Zoom's daily request limit for this account is reached \
+                 until {when}"
+            ))
+        }
+        None => error,
+    }
+}
+
 /// The instances of the configured users and range whose topic matches, each once.
 async fn list_wanted(
     client: &ZoomClient,
@@ -190,22 +218,25 @@ async fn list_wanted(
     let mut instances = list_range(
         client,
         &users,
-        config.range,
+        config.range.for_listing(Utc::now().date_naive()),
         meeting_type,
         config.concurrency,
         &listing,
     )
     .await?;
     listing.finish();
-    if let Some(pattern) = &config.topic {
-        instances.retain(|meeting| pattern.is_match(&text(meeting, "topic")));
-    }
+    instances
+        .retain(|meeting| config.is_wanted(time(meeting, "start_time"), &text(meeting, "topic")));
     tracing::info!("{} instances listed", instances.len());
     Ok(instances)
 }
 
 /// Resumes an unfinished archive of the same request, or starts a new one.
-fn open_archive(dir: &Path, config: &ReportConfig) -> Result<(ArchiveWriter, HashSet<String>)> {
+fn open_archive(
+    dir: &Path,
+    config: &ReportConfig,
+    api_url: &str,
+) -> Result<(ArchiveWriter, HashSet<String>)> {
     let manifest = Manifest {
         format: "zoom-report-archive".to_string(),
         format_version: 1,
@@ -216,7 +247,7 @@ fn open_archive(dir: &Path, config: &ReportConfig) -> Result<(ArchiveWriter, Has
         meeting_type: config.meeting_type.as_zoom().to_string(),
         fetched_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         source: "zoom-api".to_string(),
-        api_url: String::new(),
+        api_url: api_url.to_string(),
         complete: false,
         failed_instances: Vec::new(),
     };
@@ -229,7 +260,7 @@ fn open_archive(dir: &Path, config: &ReportConfig) -> Result<(ArchiveWriter, Has
             return Ok((writer, done));
         }
     }
-    Ok((ArchiveWriter::create(dir, manifest)?, HashSet::new()))
+    Ok((ArchiveWriter::replace(dir, manifest)?, HashSet::new()))
 }
 
 /// Fetches the participants of each instance concurrently and appends them to the archive as
@@ -249,7 +280,9 @@ async fn fetch_participants(
         })
         .buffer_unordered(concurrency.max(1));
     let mut failed = Vec::new();
-    let stop = stop_signal();
+    // Stopping here saves the archive's manifest before the process ends.
+    let _cooperation = interrupt::Cooperation::start();
+    let stop = interrupt::requested();
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -293,25 +326,6 @@ fn failed_instance(meeting: &Map<String, Value>, error: &ApiError) -> FailedInst
         start_time: text(meeting, "start_time"),
         reason,
     }
-}
-
-/// Resolves on Ctrl-C, or on SIGTERM where there is one.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => drop(tokio::signal::ctrl_c().await),
-        }
-    }
-    #[cfg(not(unix))]
-    drop(tokio::signal::ctrl_c().await);
 }
 
 /// Progress bars on stderr, drawn only on a terminal and when asked for.

@@ -3,7 +3,8 @@
 //! The pipeline, one module per stage: [`cli`] and [`config`] read and check what was
 //! asked; [`zoom`] talks to Zoom; [`fetch`] lists instances and fetches their participants
 //! into an [`archive`]; [`attendance`] turns join rows into attendance; [`report`] writes
-//! xlsx, CSV, HTML and JSON; [`commands`] answers the quick questions.
+//! xlsx, CSV, HTML and JSON; [`commands`] answers the quick questions; [`interrupt`] stops
+//! a run cleanly on Ctrl-C.
 
 pub mod archive;
 pub mod attendance;
@@ -12,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod fetch;
+pub mod interrupt;
 pub mod report;
 pub mod run;
 pub mod zoom;

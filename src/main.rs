@@ -8,8 +8,11 @@ use zoom_report::cli::Cli;
 use zoom_report::error::{ExitCode, exit_code_for, hint_for};
 
 fn main() -> ProcessExit {
-    // A .env file in the working directory may hold the credentials; a missing file is fine.
-    let _ = dotenvy::dotenv();
+    if let Err(message) = load_dotenv() {
+        eprintln!("zoom-report: error: {message}");
+        eprintln!("  fix: write each line of .env as NAME=value, or remove the file");
+        return ProcessExit::from(ExitCode::Usage as u8);
+    }
     let cli = Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
     let code =
@@ -18,6 +21,20 @@ fn main() -> ProcessExit {
             Err(error) => report_error(&error),
         };
     ProcessExit::from(code as u8)
+}
+
+/// Loads a `.env` file from the working directory, where the credentials may be kept. A
+/// missing file is fine; a broken one is an error, reported without its contents, which
+/// may hold the secret. Variables already set in the environment win.
+fn load_dotenv() -> Result<(), String> {
+    match dotenvy::from_path(".env") {
+        Ok(()) => Ok(()),
+        Err(error) if error.not_found() => Ok(()),
+        Err(dotenvy::Error::LineParse(_, _)) => {
+            Err(".env holds a line that is not of the form NAME=value".to_string())
+        }
+        Err(_) => Err(".env in the working directory cannot be read".to_string()),
+    }
 }
 
 fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {

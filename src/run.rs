@@ -32,6 +32,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 async fn report_range(args: &ReportArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let config = ReportConfig::from_args(args, global)?;
     report::html::check_templates()?;
+    crate::interrupt::install();
     let (archive, daily_limit_reset) = load(&config, global).await?;
     let (manifest, instances, sessions) = select(archive, &config);
     let started = Instant::now();
@@ -139,15 +140,7 @@ fn read_archive_for_range(dir: &std::path::Path, config: &ReportConfig) -> Resul
 /// in start order, with their join rows in the same order. Takes the archive apart so the
 /// join rows are moved, not copied.
 fn select(archive: Archive, config: &ReportConfig) -> (Manifest, Vec<Instance>, Vec<Session>) {
-    let is_wanted = |instance: &Instance| {
-        let in_range = instance.start.is_none_or(|t| {
-            config
-                .range
-                .contains(t.with_timezone(&config.tz).date_naive())
-        });
-        let topic = config.topic.as_ref();
-        in_range && topic.is_none_or(|pattern| pattern.is_match(&instance.topic))
-    };
+    let is_wanted = |instance: &Instance| config.is_wanted(instance.start, &instance.topic);
     let mut instances: Vec<Instance> = archive.instances.into_iter().filter(is_wanted).collect();
     instances.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.uuid.cmp(&b.uuid)));
     let order: HashMap<&str, usize> = instances
@@ -172,10 +165,10 @@ fn print_outcome(report: &Report, written: &[std::path::PathBuf]) -> Result<()> 
         writeln!(out, "wrote {}", path.display())?;
     }
     let totals = report.totals();
-    let state = if report.is_complete {
-        ""
-    } else {
-        " (INCOMPLETE: see Problems)"
+    let state = match (report.is_complete, report.problems.is_empty()) {
+        (true, _) => "",
+        (false, false) => " (INCOMPLETE: see Problems)",
+        (false, true) => " (INCOMPLETE: the fetch did not finish)",
     };
     writeln!(
         out,

@@ -1,6 +1,6 @@
-//! CSV: one RFC 4180 file per table, UTF-8, times in ISO 8601 with offset.
+//! CSV: one RFC 4180 file per table (CRLF line ends), UTF-8, times in ISO 8601 with offset.
 //!
-//! Cells that came from Zoom and start with `=`, `+`, `-`, `@`, a tab or a carriage return
+//! Cells that came from Zoom (names, topics, uuids) and start with `=`, `+`, `-`, `@`, a tab or a carriage return
 //! are prefixed with `'` (OWASP's rule against formula injection) so a spreadsheet opening
 //! the file shows them as text; `--csv-raw` turns that off for scripts.
 
@@ -38,7 +38,10 @@ pub fn write_table(
     options: &CsvOptions,
     sink: impl Write,
 ) -> Result<()> {
-    let mut writer = csv::Writer::from_writer(sink);
+    // RFC 4180 ends records with CRLF; the csv crate's default is a bare LF.
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(sink);
     writer.write_record(table.columns())?;
     let mut record = Vec::with_capacity(table.columns().len());
     for row in report.rows(table) {
@@ -54,7 +57,9 @@ fn render(report: &Report, cell: &Cell, options: &CsvOptions) -> String {
     match cell {
         Cell::Text(text) if options.raw => text.to_string(),
         Cell::Text(text) => neutralise(text),
-        Cell::Id(id) => id.clone(),
+        Cell::Id(id) if options.raw => id.clone(),
+        // Uuids are base64 and may start with `+`: a spreadsheet would read one as a formula.
+        Cell::Id(id) => neutralise(id),
         Cell::Int(n) | Cell::Seconds(n) => n.to_string(),
         Cell::Percent(value) => percent_text(*value),
         Cell::Time(time) => time.map(|t| report.iso_time(t)).unwrap_or_default(),
@@ -79,6 +84,11 @@ mod tests {
     fn formula_starts_are_neutralised() {
         assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("+84 912 345 678"), "'+84 912 345 678");
+        assert_eq!(neutralise("-2+3"), "'-2+3");
+        assert_eq!(neutralise("\t=1"), "'\t=1");
+        assert_eq!(neutralise("\r=1"), "'\r=1");
         assert_eq!(neutralise("Nguyễn"), "Nguyễn");
+        assert_eq!(neutralise("a=1"), "a=1");
     }
 }

@@ -335,7 +335,9 @@ fn problem_views(report: &Report) -> Vec<ProblemView> {
         .map(|p| ProblemView {
             uuid: p.meeting_uuid.clone(),
             topic: p.topic.clone(),
-            start: p.start_time.clone(),
+            start: chrono::DateTime::parse_from_rfc3339(&p.start_time)
+                .map(|t| report.short_time(t.with_timezone(&Utc)))
+                .unwrap_or_else(|_| p.start_time.clone()),
             reason: p.reason.clone(),
         })
         .collect()

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde_json::{Map, Value, json};
 
-use super::{Cell, Report, TableKind};
+use super::{Cell, Report, TableKind, round_percent};
 use crate::archive::write_atomically;
 
 pub fn write(report: &Report, path: &Path) -> Result<PathBuf> {
@@ -65,7 +65,7 @@ fn value(report: &Report, cell: &Cell) -> Value {
         Cell::Text(text) => Value::from(text.as_ref()),
         Cell::Id(id) => Value::from(id.as_str()),
         Cell::Int(n) | Cell::Seconds(n) => Value::from(*n),
-        Cell::Percent(value) => value.map_or(Value::Null, |v| json!((v * 10.0).round() / 10.0)),
+        Cell::Percent(value) => value.map_or(Value::Null, |v| json!(round_percent(v))),
         Cell::Time(time) => time.map_or(Value::Null, |t| Value::from(report.iso_time(t))),
         Cell::Empty => Value::Null,
     }

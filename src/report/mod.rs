@@ -299,9 +299,19 @@ pub fn clock(seconds: i64) -> String {
     )
 }
 
+/// A percentage rounded to one decimal, halves away from zero as Excel rounds them.
+///
+/// Every format shows this value: `format!("{:.1}")` alone rounds halves to even, so
+/// 92.25 would read 92.2 in the CSV and 92.3 in the workbook.
+pub fn round_percent(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
 /// A percentage with one decimal, or "" when unknown.
 pub fn percent_text(value: Option<f64>) -> String {
-    value.map(|v| format!("{v:.1}")).unwrap_or_default()
+    value
+        .map(|v| format!("{:.1}", round_percent(v)))
+        .unwrap_or_default()
 }
 
 /// Writes the selected formats into `out_dir` and returns the files written, in the order

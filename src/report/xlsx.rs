@@ -15,7 +15,7 @@ use rust_xlsxwriter::{
     XlsxError,
 };
 
-use super::{Cell, Report, TableKind, percent_text};
+use super::{Cell, Report, TableKind, round_percent};
 use crate::archive::write_atomically;
 
 /// Excel's last row is 1,048,576; one row of each sheet is its header.
@@ -53,6 +53,9 @@ struct Styles {
     label: Format,
     header: Format,
     wrap: Format,
+    left: Format,
+    hours: Format,
+    left_percent: Format,
 }
 
 impl Styles {
@@ -70,6 +73,13 @@ impl Styles {
                 .set_font_color(Color::White)
                 .set_background_color(Color::RGB(0x4472C4)),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            left: Format::new().set_align(FormatAlign::Left),
+            hours: Format::new()
+                .set_num_format("0.00")
+                .set_align(FormatAlign::Left),
+            left_percent: Format::new()
+                .set_num_format("0.0%")
+                .set_align(FormatAlign::Left),
         }
     }
 }
@@ -98,34 +108,27 @@ fn write_summary(
     sheet.set_column_width(1, 60)?;
     sheet.write_string_with_format(0, 0, "Zoom attendance report", &styles.title)?;
     let totals = report.totals();
-    let mut lines: Vec<(&str, String)> = vec![
+    let mut lines: Vec<(&str, Summary)> = vec![
         (
             "Range",
-            format!("{} to {}", report.range.from, report.range.to),
+            Summary::Text(format!("{} to {}", report.range.from, report.range.to)),
         ),
-        ("Time zone", report.tz.name().to_string()),
-        ("Generated at", report.short_time(report.generated_at)),
-        ("Meetings", totals.meetings.to_string()),
-        ("People", totals.people.to_string()),
+        ("Time zone", Summary::Text(report.tz.name().to_string())),
+        (
+            "Generated at",
+            Summary::Text(report.short_time(report.generated_at)),
+        ),
+        ("Meetings", Summary::Count(totals.meetings)),
+        ("People", Summary::Count(totals.people)),
         (
             "Hours attended",
-            format!("{:.2}", totals.attended_seconds as f64 / 3600.0),
+            Summary::Hours(totals.attended_seconds as f64 / 3600.0),
         ),
         (
-            "Average attendance %",
-            percent_text(totals.average_attendance_pct),
+            "Average attendance",
+            Summary::Percent(totals.average_attendance_pct),
         ),
-        (
-            "Complete",
-            if report.is_complete {
-                "yes".to_string()
-            } else {
-                format!(
-                    "NO: {} meeting instance(s) missing, see Problems",
-                    report.problems.len()
-                )
-            },
-        ),
+        ("Complete", Summary::Text(completeness(report))),
     ];
     for table in TableKind::ALL {
         let sheets = sheet_count(report.row_count(table), rows_per_sheet);
@@ -133,20 +136,54 @@ fn write_summary(
             let names: Vec<String> = (0..sheets).map(|part| sheet_name(table, part)).collect();
             lines.push((
                 "Continued",
-                format!(
+                Summary::Text(format!(
                     "{} rows on sheets {}",
                     report.row_count(table),
                     names.join(", ")
-                ),
+                )),
             ));
         }
     }
     for (row, (label, value)) in lines.iter().enumerate() {
         let row = row as u32 + 2;
         sheet.write_string_with_format(row, 0, *label, &styles.label)?;
-        sheet.write_string(row, 1, value)?;
+        match value {
+            Summary::Text(text) => sheet.write_string(row, 1, text)?,
+            Summary::Count(count) => {
+                sheet.write_number_with_format(row, 1, *count as f64, &styles.left)?
+            }
+            Summary::Hours(hours) => {
+                sheet.write_number_with_format(row, 1, *hours, &styles.hours)?
+            }
+            Summary::Percent(Some(value)) => sheet.write_number_with_format(
+                row,
+                1,
+                round_percent(*value) / 100.0,
+                &styles.left_percent,
+            )?,
+            Summary::Percent(None) => sheet,
+        };
     }
     Ok(())
+}
+
+/// One figure of the Summary sheet, typed so Excel can compute with it.
+enum Summary {
+    Text(String),
+    Count(usize),
+    Hours(f64),
+    Percent(Option<f64>),
+}
+
+/// The Summary sheet's answer to "is anything missing?".
+fn completeness(report: &Report) -> String {
+    match (report.is_complete, report.problems.len()) {
+        (true, _) => "yes".to_string(),
+        (false, 0) => "NO: the fetch did not finish, so meeting instances may be missing; \
+                       run the same command again to complete it"
+            .to_string(),
+        (false, missing) => format!("NO: {missing} meeting instance(s) missing, see Problems"),
+    }
 }
 
 fn write_table(
@@ -162,7 +199,7 @@ fn write_table(
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(sheet_name(table, part))?;
         let count = rows_per_sheet.min(total - part * rows_per_sheet);
-        start_sheet(sheet, table, count, styles)?;
+        start_sheet(report, sheet, table, count, styles)?;
         for row in 1..=count as u32 {
             let Some(cells) = rows.next() else { break };
             for (column, cell) in cells.iter().enumerate() {
@@ -179,14 +216,16 @@ fn write_table(
 /// styles, and each sheet prints landscape, one page wide, with gridlines and the header
 /// repeated on every page.
 fn start_sheet(
+    report: &Report,
     sheet: &mut Worksheet,
     table: TableKind,
     rows: usize,
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     let columns = table.columns();
-    for (index, column) in columns.iter().enumerate() {
-        let width = column_width(column).max(header(column).chars().count() as f64 + 3.0);
+    let headers: Vec<String> = columns.iter().map(|c| zoned_header(c, report)).collect();
+    for (index, (column, header)) in columns.iter().zip(&headers).enumerate() {
+        let width = column_width(column).max(header.chars().count() as f64 + 3.0);
         sheet.set_column_width(index as u16, width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
@@ -196,22 +235,22 @@ fn start_sheet(
     sheet.set_repeat_rows(0, 0)?;
     let last_column = columns.len() as u16 - 1;
     if rows == 0 {
-        for (index, column) in columns.iter().enumerate() {
-            sheet.write_string_with_format(0, index as u16, header(column), &styles.header)?;
+        for (index, header) in headers.iter().enumerate() {
+            sheet.write_string_with_format(0, index as u16, header, &styles.header)?;
         }
         return Ok(());
     }
-    let headers: Vec<TableColumn> = columns
+    let table_columns: Vec<TableColumn> = headers
         .iter()
-        .map(|column| {
+        .map(|header| {
             TableColumn::new()
-                .set_header(header(column))
+                .set_header(header)
                 .set_header_format(&styles.header)
         })
         .collect();
     let excel_table = Table::new()
         .set_style(TableStyle::Medium2)
-        .set_columns(&headers);
+        .set_columns(&table_columns);
     sheet.add_table(0, 0, rows as u32, last_column, &excel_table)?;
     Ok(())
 }
@@ -232,13 +271,18 @@ fn write_cell(
             let days = *seconds as f64 / 86_400.0;
             sheet.write_number_with_format(row, column, days, &styles.duration)?
         }
-        Cell::Percent(Some(value)) => {
-            sheet.write_number_with_format(row, column, value / 100.0, &styles.percent)?
-        }
-        Cell::Time(Some(time)) => {
-            let local = excel_time(report, *time)?;
-            sheet.write_datetime_with_format(row, column, local, &styles.time)?
-        }
+        Cell::Percent(Some(value)) => sheet.write_number_with_format(
+            row,
+            column,
+            round_percent(*value) / 100.0,
+            &styles.percent,
+        )?,
+        Cell::Time(Some(time)) => match excel_time(report, *time) {
+            Ok(local) => sheet.write_datetime_with_format(row, column, local, &styles.time)?,
+            // Excel has no dates before 1900 or after 9999; such a time from Zoom is
+            // shown as text rather than costing the whole workbook.
+            Err(_) => sheet.write_string(row, column, report.iso_time(*time))?,
+        },
         Cell::Percent(None) | Cell::Time(None) | Cell::Empty => sheet,
     };
     Ok(())
@@ -250,30 +294,66 @@ fn excel_time(report: &Report, time: DateTime<Utc>) -> Result<ExcelDateTime> {
     Ok(ExcelDateTime::from_timestamp(local.and_utc().timestamp())?)
 }
 
+/// The instances that could not be fetched, as a styled table like the others.
 fn write_problems(report: &Report, sheet: &mut Worksheet, styles: &Styles) -> Result<()> {
     sheet.set_name("Problems")?;
     let headers = [
-        "Meeting ID",
-        "Meeting UUID",
-        "Topic",
-        "Start time",
-        "Reason",
+        "Meeting ID".to_string(),
+        "Meeting UUID".to_string(),
+        "Topic".to_string(),
+        format!("Start time ({})", report.tz.name()),
+        "Reason".to_string(),
     ];
-    for (index, (title, width)) in headers.iter().zip([14, 28, 36, 20, 70]).enumerate() {
-        sheet.write_string_with_format(0, index as u16, *title, &styles.label)?;
+    for (index, width) in [14, 28, 36, 24, 70].into_iter().enumerate() {
         sheet.set_column_width(index as u16, width)?;
     }
     for (row, problem) in report.problems.iter().enumerate() {
         let row = row as u32 + 1;
+        let start = chrono::DateTime::parse_from_rfc3339(&problem.start_time)
+            .map(|t| Cell::Time(Some(t.with_timezone(&Utc))))
+            .unwrap_or_else(|_| Cell::Text(problem.start_time.as_str().into()));
         sheet.write_string(row, 0, &problem.meeting_id)?;
         sheet.write_string(row, 1, &problem.meeting_uuid)?;
         sheet.write_string(row, 2, &problem.topic)?;
-        sheet.write_string(row, 3, &problem.start_time)?;
+        write_cell(report, sheet, row, 3, &start, styles)?;
         sheet.write_string_with_format(row, 4, &problem.reason, &styles.wrap)?;
     }
+    let columns: Vec<TableColumn> = headers
+        .iter()
+        .map(|title| {
+            TableColumn::new()
+                .set_header(title)
+                .set_header_format(&styles.header)
+        })
+        .collect();
+    let table = Table::new()
+        .set_style(TableStyle::Medium3)
+        .set_columns(&columns);
+    sheet.add_table(0, 0, report.problems.len() as u32, 4, &table)?;
     sheet.set_freeze_panes(1, 0)?;
     Ok(())
 }
+
+/// The column header shown in Excel; times name the zone they are shown in.
+fn zoned_header(column: &str, report: &Report) -> String {
+    if TIME_COLUMNS.contains(&column) {
+        format!("{} ({})", header(column), report.tz.name())
+    } else {
+        header(column)
+    }
+}
+
+/// The columns that hold times, shown in the report's zone.
+const TIME_COLUMNS: [&str; 8] = [
+    "first_seen",
+    "last_seen",
+    "start_time",
+    "end_time",
+    "first_join",
+    "last_leave",
+    "join_time",
+    "leave_time",
+];
 
 /// The column header shown in Excel.
 fn header(column: &str) -> String {

@@ -279,7 +279,7 @@ impl ZoomClient {
     }
 
     /// The API base: `ZOOM_API_URL`, else the token's `api_url`, else Zoom's default.
-    fn api_base(&self) -> String {
+    pub fn api_base(&self) -> String {
         if let Some(url) = &self.api_url_override {
             return url.trim_end_matches('/').to_string();
         }

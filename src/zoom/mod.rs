@@ -52,6 +52,12 @@ pub enum ApiError {
     Pagination { endpoint: String, detail: String },
 }
 
+/// The scopes the app needs, in Zoom's classic and granular names.
+pub const SCOPES: &str = "report:read:admin, user:read:admin and meeting:read:admin (granular: \
+    report:read:user:admin, report:read:list_meeting_participants:admin, \
+    report:read:meeting:admin, user:read:list_users:admin, \
+    meeting:read:list_past_instances:admin)";
+
 /// Zoom's error codes that change what the tool does.
 pub mod code {
     pub const INVALID_TOKEN: i64 = 124;
@@ -138,11 +144,7 @@ fn scopes_in(message: &str) -> String {
         .and_then(|(_, rest)| rest.split_once(']'))
         .map(|(inside, _)| inside.trim().to_string())
         .filter(|inside| !inside.is_empty());
-    listed.unwrap_or_else(|| {
-        "report:read:admin and user:read:admin (granular: report:read:user:admin, \
-         report:read:list_meeting_participants:admin, user:read:list_users:admin)"
-            .to_string()
-    })
+    listed.unwrap_or_else(|| SCOPES.to_string())
 }
 
 #[cfg(test)]

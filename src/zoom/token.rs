@@ -147,13 +147,20 @@ impl TokenSource {
             answer.expires_in.unwrap_or(3600),
             answer.scope.as_deref().unwrap_or("(not listed)")
         );
-        if let (Some(api_url), Ok(mut slot)) = (
-            answer.api_url.filter(|u| !u.is_empty()),
-            self.api_url.lock(),
-        ) {
+        let advertised = answer.api_url.filter(|u| !u.is_empty()).and_then(|url| {
+            match crate::config::check_zoom_url("the token's api_url", &url) {
+                Ok(url) => Some(url),
+                Err(error) => {
+                    tracing::warn!("ignoring the API host Zoom named: {error:#}");
+                    None
+                }
+            }
+        });
+        if let (Some(api_url), Ok(mut slot)) = (advertised, self.api_url.lock()) {
             *slot = Some(api_url);
         }
-        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
+        // Zoom's tokens last an hour; a day caps a wild value that would overflow `Instant`.
+        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600).min(86_400));
         Ok(Current {
             token: AccessToken {
                 value: Secret::new(answer.access_token),
