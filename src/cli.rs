@@ -66,7 +66,8 @@ pub enum Command {
 const MEETING_HELP: &str =
     "Example:\n  zoom-report meeting --from 2024-07-01 --to 2024-07-31 --user me";
 const PARTICIPANT_HELP: &str = "Examples:\n  zoom-report participant 'aBcD1234efGH5678ijKL9w=='\n  \
-     zoom-report participant 85012345678 --json";
+     zoom-report participant 85012345678 --json\n  \
+     zoom-report participant 91234567890 --webinar";
 const STATISTIC_HELP: &str = "Examples:\n  zoom-report statistic 'aBcD1234efGH5678ijKL9w=='\n  \
      zoom-report stats 85012345678 --group-by name-email --json";
 
@@ -198,6 +199,10 @@ pub struct InstanceArgs {
     /// Print JSON data instead of a table.
     #[arg(long)]
     pub json: bool,
+
+    /// The id or uuid is a webinar's (Zoom's webinar reports; needs the Webinar add-on).
+    #[arg(long)]
+    pub webinar: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,9 +17,41 @@ use crate::error::{ExitCode, usage};
 use crate::fetch::{list_range, resolve_users};
 use crate::report::{clock, percent_text};
 use crate::zoom::client::Category;
-use crate::zoom::endpoints::{encode_meeting_id, list_instances, list_participants};
+use crate::zoom::endpoints::{
+    encode_meeting_id, list_instances, list_participants, list_webinar_participants,
+};
 use crate::zoom::models::{Instance, Session, text, time};
 use crate::zoom::{ClientOptions, ZoomClient};
+
+/// Whether an id names a meeting or a webinar: Zoom reports them on separate endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceKind {
+    Meeting,
+    Webinar,
+}
+
+impl InstanceKind {
+    fn noun(self) -> &'static str {
+        match self {
+            InstanceKind::Meeting => "meeting",
+            InstanceKind::Webinar => "webinar",
+        }
+    }
+}
+
+impl InstanceArgs {
+    /// The kind asked for, checked against `--input` (archives hold meetings only).
+    fn kind(&self, global: &GlobalArgs) -> Result<InstanceKind> {
+        match (self.webinar, global.input.is_some()) {
+            (false, _) => Ok(InstanceKind::Meeting),
+            (true, false) => Ok(InstanceKind::Webinar),
+            (true, true) => Err(usage(
+                "--webinar reads Zoom's webinar reports and cannot be used with --input",
+                "drop --input to ask Zoom, or drop --webinar to read a meeting from the archive",
+            )),
+        }
+    }
+}
 
 /// Where the quick commands read from.
 enum Source {
@@ -41,24 +73,29 @@ impl Source {
         )?)))
     }
 
-    /// One instance's details and join rows; `meeting` is a uuid or a numeric meeting id.
+    /// One instance's details and join rows; `meeting` is a uuid or a numeric id.
     async fn instance(
         &self,
         meeting: &str,
+        kind: InstanceKind,
     ) -> Result<(Map<String, Value>, Vec<Map<String, Value>>)> {
-        warn_if_series(self, meeting).await;
+        if kind == InstanceKind::Meeting {
+            warn_if_series(self, meeting).await;
+        }
         match self {
             Source::Zoom(client) => {
-                let path = format!("/report/meetings/{}", encode_meeting_id(meeting));
+                let noun = kind.noun();
+                let path = format!("/report/{noun}s/{}", encode_meeting_id(meeting));
                 let details = client
                     .get(Category::Heavy, &path, &[])
                     .await
-                    .with_context(|| format!("cannot read meeting {meeting}"))?;
-                let rows = list_participants(client, &text(&details, "uuid"))
-                    .await
-                    .with_context(|| {
-                        format!("cannot read the participants of meeting {meeting}")
-                    })?;
+                    .with_context(|| format!("cannot read {noun} {meeting}"))?;
+                let uuid = text(&details, "uuid");
+                let rows = match kind {
+                    InstanceKind::Meeting => list_participants(client, &uuid).await,
+                    InstanceKind::Webinar => list_webinar_participants(client, &uuid).await,
+                }
+                .with_context(|| format!("cannot read the participants of {noun} {meeting}"))?;
                 Ok((details, rows))
             }
             Source::Archive(raw) => {
@@ -194,7 +231,9 @@ pub async fn meeting(args: &MeetingArgs, global: &GlobalArgs) -> Result<ExitCode
 pub async fn participant(args: &InstanceArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let tz = parse_zone(global.tz.as_deref())?;
     let meeting = checked_meeting(&args.meeting)?;
-    let (details, rows) = Source::open(global)?.instance(&meeting).await?;
+    let (details, rows) = Source::open(global)?
+        .instance(&meeting, args.kind(global)?)
+        .await?;
     if args.json {
         return print_json(&Value::Array(rows.into_iter().map(Value::Object).collect()));
     }
@@ -237,7 +276,8 @@ pub async fn participant(args: &InstanceArgs, global: &GlobalArgs) -> Result<Exi
 pub async fn statistic(args: &StatisticArgs, global: &GlobalArgs) -> Result<ExitCode> {
     let tz = parse_zone(global.tz.as_deref())?;
     let meeting = checked_meeting(&args.instance.meeting)?;
-    let (details, rows) = Source::open(global)?.instance(&meeting).await?;
+    let kind = args.instance.kind(global)?;
+    let (details, rows) = Source::open(global)?.instance(&meeting, kind).await?;
     let Some(instance) = Instance::from_json(&details) else {
         return Err(anyhow::anyhow!(
             "Zoom's answer for meeting {meeting} has no uuid"

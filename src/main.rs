@@ -13,6 +13,7 @@ fn main() -> ProcessExit {
         eprintln!("  fix: write each line of .env as NAME=value, or remove the file");
         return ProcessExit::from(ExitCode::Usage as u8);
     }
+    quiet_caught_panics();
     let cli = Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
     let code =
@@ -21,6 +22,17 @@ fn main() -> ProcessExit {
             Err(error) => report_error(&error),
         };
     ProcessExit::from(code as u8)
+}
+
+/// Keeps the panic hook from printing the one library panic that is caught and reported as
+/// an ordinary error (a workbook sheet that cannot be written); every other panic prints.
+fn quiet_caught_panics() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !zoom_report::report::xlsx::is_sheet_write_panic(info.payload()) {
+            default_hook(info);
+        }
+    }));
 }
 
 /// Loads a `.env` file from the working directory, where the credentials may be kept. A

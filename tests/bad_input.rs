@@ -246,6 +246,12 @@ fn bad_invocations_fail_cleanly() {
             "is not a meeting id",
         ),
         case(
+            "webinar from an archive",
+            &["participant", "x==", "--webinar", "--input", &s],
+            2,
+            "--webinar reads Zoom's webinar reports and cannot be used with --input",
+        ),
+        case(
             "meeting list with a bad date",
             &["meeting", "-f", "2024-07-01", "-t", "July", "--input", &s],
             2,
@@ -303,52 +309,151 @@ fn an_unwritable_output_folder_is_refused_before_work() {
     assert!(stderr.contains("fix: choose a folder you can write to with --out DIR"));
 }
 
+/// The sample month's reports, run under a file-size limit in bash: with SIGXFSZ ignored,
+/// a write past the limit fails with "file too large", as a full disk fails a write.
+fn run_with_file_size_limit(
+    out: &Path,
+    limit_kb: Option<u32>,
+    extra: &[&str],
+) -> std::process::Output {
+    let binary = assert_cmd::cargo::cargo_bin("zoom-report");
+    let limit = limit_kb.map_or("unlimited".to_string(), |kb| kb.to_string());
+    std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {limit}; exec \"$0\" \"$@\""
+        ))
+        .arg(binary)
+        .args(["--from", "2024-07-01", "--to", "2024-07-31", "--input"])
+        .arg(sample_dir())
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap()
+}
+
 #[test]
-fn a_failed_write_keeps_the_previous_report() {
+fn a_full_disk_names_the_path_and_keeps_the_earlier_report() {
     let out = tempfile::tempdir().unwrap();
-    let run = || {
-        zoom_report()
-            .args([
-                "--from",
-                "2024-07-01",
-                "--to",
-                "2024-07-31",
-                "--format",
-                "csv",
-                "--input",
-            ])
-            .arg(sample_dir())
-            .arg("--out")
-            .arg(out.path())
-            .output()
-            .unwrap()
-    };
-    assert!(run().status.success());
-    let people = out
-        .path()
-        .join("zoom-report_2024-07-01_2024-07-31_people.csv");
-    let before = std::fs::read(&people).unwrap();
-    // A folder where the next file would go makes that write fail midway through the run.
-    let sessions = out
-        .path()
-        .join("zoom-report_2024-07-01_2024-07-31_sessions.csv");
-    std::fs::remove_file(&sessions).unwrap();
-    std::fs::create_dir(&sessions).unwrap();
-    let output = run();
-    assert_eq!(output.status.code(), Some(1));
+    let first = run_with_file_size_limit(out.path(), None, &["--format", "csv,xlsx"]);
+    assert!(first.status.success());
+    let earlier: Vec<(String, Vec<u8>)> = file_names(out.path())
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(out.path().join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect();
+
+    // 64 KiB: the people and meetings tables fit, the sessions table and the workbook do
+    // not. With a byte-order mark every new file differs from the earlier one.
+    let output =
+        run_with_file_size_limit(out.path(), Some(64), &["--format", "csv,xlsx", "--csv-bom"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("sessions.csv"), "{stderr}");
-    assert_eq!(
-        std::fs::read(&people).unwrap(),
-        before,
-        "earlier files stay intact"
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let first_line = stderr.lines().next().unwrap_or_default();
+    let failed: Vec<&String> = earlier
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| first_line.contains(&out.path().join(name).display().to_string()))
+        .collect();
+    assert_eq!(failed.len(), 1, "the message names the file: {first_line}");
+    assert!(
+        first_line.contains("too large"),
+        "and the cause: {first_line}"
     );
+    for (name, bytes) in &earlier {
+        let now = std::fs::read(out.path().join(name)).unwrap();
+        if name == failed[0] {
+            assert!(now == *bytes, "{name}: the earlier version is whole");
+        } else {
+            assert!(
+                now == *bytes || now.starts_with("\u{feff}".as_bytes()),
+                "{name}"
+            );
+        }
+    }
     let leftovers: Vec<String> = file_names(out.path())
         .into_iter()
         .filter(|n| n.starts_with(".zoom-report-"))
         .collect();
     assert!(
         leftovers.is_empty(),
-        "temporary files are cleaned up: {leftovers:?}"
+        "temporary files are removed: {leftovers:?}"
     );
+}
+
+/// The binary run in a folder of its own holding `dotenv` as its `.env` file.
+fn run_with_dotenv(dotenv: &str, args: &[&str]) -> std::process::Output {
+    let here = tempfile::tempdir().unwrap();
+    std::fs::write(here.path().join(".env"), dotenv).unwrap();
+    zoom_report()
+        .current_dir(here.path())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_broken_env_file_is_named_without_its_contents() {
+    let from = recent_day(20);
+    let to = recent_day(10);
+    let output = run_with_dotenv(
+        "ZOOM_ACCOUNT_ID=acc\nZOOM_CLIENT_SECRET='unclosed s3cr3t-value\n",
+        &["--from", &from, "--to", &to],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("zoom-report: error: .env holds a line"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cr3t"), "{stderr}");
+}
+
+#[test]
+fn credentials_come_from_the_env_file_and_zoom_urls_must_use_tls() {
+    let from = recent_day(20);
+    let to = recent_day(10);
+    let output = run_with_dotenv(
+        "ZOOM_ACCOUNT_ID=acc\nZOOM_CLIENT_ID=id\nZOOM_CLIENT_SECRET=s3cr3t-value\n\
+         ZOOM_OAUTH_URL=http://zoom.example/oauth/token\n",
+        &["--from", &from, "--to", &to],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "zoom-report: error: ZOOM_OAUTH_URL \"http://zoom.example/oauth/token\" does not use https"
+        ),
+        "the credentials were read from .env, then the URL refused: {stderr}"
+    );
+    assert!(!stderr.contains("s3cr3t"), "{stderr}");
+}
+
+#[test]
+fn missing_credentials_say_how_to_get_them() {
+    let output = zoom_report()
+        .args(["--from", &recent_day(20), "--to", &recent_day(10)])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for needed in [
+        "ZOOM_ACCOUNT_ID",
+        "ZOOM_CLIENT_ID",
+        "ZOOM_CLIENT_SECRET",
+        ".env",
+        "Server-to-Server OAuth",
+        "marketplace.zoom.us",
+        "report:read:admin",
+        "report:read:list_meeting_participants:admin",
+        "user:read:list_users:admin",
+        "--input samples/2024-07",
+    ] {
+        assert!(stderr.contains(needed), "names {needed}: {stderr}");
+    }
 }

@@ -19,11 +19,17 @@ fn help_lists_exit_codes_and_examples() {
     let help = stdout_of(&["--help"]);
     assert!(help.contains("Exit codes: 0 done, 1 failed, 2 bad usage, 3 finished but some"));
     assert!(help.contains("zoom-report --from 2024-07-01 --to 2024-07-31 --format xlsx"));
-    for command in ["meeting", "participant", "statistic"] {
+    for command in ["meeting", "participant", "statistic", "completions", "man"] {
         let help = stdout_of(&[command, "--help"]);
+        // The usage line names the command too; an example is an indented command line
+        // under an "Example" heading.
+        let examples = help
+            .split_once("Example")
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
         assert!(
-            help.contains(&format!("zoom-report {command}")),
-            "{command} --help has an example"
+            examples.contains(&format!("\n  zoom-report {command} ")),
+            "{command} --help has an example: {help}"
         );
     }
 }

@@ -332,6 +332,14 @@ fn faults_on_the_way_still_give_the_complete_report() {
             body: json!({"code": 124, "message": "Invalid access token."}),
         },
     ));
+    fake.inject(Fault::new(
+        participants,
+        1,
+        FaultKind::Status {
+            status: 400,
+            body: json!({"code": 300, "message": "The next page token is invalid or expired."}),
+        },
+    ));
     let out = tempfile::tempdir().unwrap();
     let result = run(
         &fake,
@@ -341,6 +349,17 @@ fn faults_on_the_way_still_give_the_complete_report() {
         &["--rate", "40", "--timeout", "2", "-v"],
     );
     assert_eq!(result.code, 0, "{}", result.stderr);
+    assert_eq!(fake.pending_faults(), 0, "every fault was met on the way");
+    let answered = |status: u16| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.status == status)
+            .count()
+    };
+    assert!(answered(429) >= 6, "the 429s reached the client");
+    for status in [500, 502, 503] {
+        assert!(answered(status) >= 1, "{status} reached the client");
+    }
     assert!(
         result.stderr.contains("retrying"),
         "retries are logged at -v: {}",
@@ -644,4 +663,244 @@ fn the_daily_limit_reset_is_the_same_moment_in_every_zone() {
     }
     assert_eq!(resets[0], resets[1], "the same moment, told in each zone");
     assert_eq!(resets[0].to_rfc3339(), "2030-01-02T00:00:00+00:00");
+}
+
+/// A copy of instance `index`, moved to start at `start`, under a new uuid; its join rows
+/// move with it.
+fn moved_copy(synthetic: &mut Synthetic, index: usize, uuid: &str, start: &str) {
+    let (host, original) = synthetic.meetings[index].clone();
+    let old_uuid = original["uuid"].as_str().unwrap().to_string();
+    let time = |value: &Value| {
+        chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap())
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let shift = start.parse::<chrono::DateTime<Utc>>().unwrap() - time(&original["start_time"]);
+    let moved = |object: &mut serde_json::Map<String, Value>, keys: &[&str]| {
+        for key in keys {
+            let at = time(&object[*key]) + shift;
+            object.insert(
+                key.to_string(),
+                Value::from(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            );
+        }
+    };
+    let mut meeting = original.clone();
+    meeting.insert("uuid".into(), Value::from(uuid));
+    moved(&mut meeting, &["start_time", "end_time"]);
+    let rows: Vec<_> = synthetic.participants[&old_uuid]
+        .iter()
+        .map(|row| {
+            let mut row = row.clone();
+            moved(&mut row, &["join_time", "leave_time"]);
+            row
+        })
+        .collect();
+    synthetic.meetings.push((host, meeting));
+    synthetic.participants.insert(uuid.to_string(), rows);
+}
+
+#[test]
+fn instances_near_the_range_ends_belong_to_their_day_in_the_zone() {
+    let to = Utc::now().date_naive() - chrono::Duration::days(10);
+    let from = to - chrono::Duration::days(9);
+    let mut spec = Spec::small(from, to);
+    spec.instances = 6;
+    let mut synthetic = Synthetic::generate(&spec);
+    // 06:30 on the first day in Hanoi is 23:30 the day before in UTC; 03:00 on the day
+    // after the last in Hanoi is 20:00 on the last day in UTC.
+    let early = "HanoiMorningOfTheFirstDay0==";
+    let late = "UtcEveningOfTheLastDay000==";
+    let before_first = from.pred_opt().unwrap();
+    moved_copy(
+        &mut synthetic,
+        0,
+        early,
+        &format!("{before_first}T23:30:00Z"),
+    );
+    moved_copy(&mut synthetic, 1, late, &format!("{to}T20:00:00Z"));
+
+    for (zone, kept, left_out) in [("Asia/Ho_Chi_Minh", early, late), ("UTC", late, early)] {
+        let fake = serve(&synthetic, Options::default());
+        let out = tempfile::tempdir().unwrap();
+        let result = run(&fake, out.path(), from, to, &["--tz", zone]);
+        assert_eq!(result.code, 0, "{zone}: {}", result.stderr);
+        let meetings = read_csv(
+            &out.path()
+                .join(format!("zoom-report_{from}_{to}_meetings.csv")),
+        );
+        let uuids: Vec<&str> = meetings
+            .iter()
+            .map(|m| m["meeting_uuid"].as_str())
+            .collect();
+        assert!(uuids.contains(&kept), "{zone}: {kept} is in the range");
+        assert!(!uuids.contains(&left_out), "{zone}: {left_out} is not");
+        assert_eq!(meetings.len(), spec.instances + 1, "{zone}");
+        let asked_for_left_out = fake
+            .requests()
+            .iter()
+            .any(|r| r.raw_path.contains(&left_out[..12]) && r.raw_path.ends_with("/participants"));
+        assert!(
+            !asked_for_left_out,
+            "{zone}: no participants are fetched for an instance outside the range"
+        );
+    }
+}
+
+#[test]
+fn a_fresh_run_keeps_the_earlier_archive_until_it_is_replaced() {
+    let to = Utc::now().date_naive() - chrono::Duration::days(10);
+    let from = to - chrono::Duration::days(9);
+    let mut spec = Spec::small(from, to);
+    spec.instances = 8;
+    let synthetic = Synthetic::generate(&spec);
+    let out = tempfile::tempdir().unwrap();
+    let calm = serve(&synthetic, Options::default());
+    assert_eq!(run(&calm, out.path(), from, to, &[]).code, 0);
+    let archive = out.path().join("raw").join(format!("{from}_{to}"));
+    let earlier = std::fs::read(archive.join("participants.jsonl")).unwrap();
+    let earlier_reports = tempfile::tempdir().unwrap();
+    for (name, bytes) in csv_tables(out.path(), from, to) {
+        std::fs::write(earlier_reports.path().join(name), bytes).unwrap();
+    }
+
+    // The same command again, but the app lost a scope: the run fails after it started
+    // its new archive.
+    let broken = serve(&synthetic, Options::default());
+    broken.inject(Fault::new(
+        "/participants",
+        100,
+        FaultKind::Status {
+            status: 400,
+            body: json!({"code": 4711, "message": "Invalid access token, does not contain scopes:[report:read:admin]."}),
+        },
+    ));
+    let failed = run(&broken, out.path(), from, to, &[]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("report:read:admin"),
+        "{}",
+        failed.stderr
+    );
+
+    let previous = out.path().join("raw").join(format!("{from}_{to}.previous"));
+    assert_eq!(
+        std::fs::read(previous.join("participants.jsonl")).unwrap(),
+        earlier,
+        "the earlier archive is kept whole"
+    );
+    let rebuilt = tempfile::tempdir().unwrap();
+    let result = run(
+        &calm,
+        rebuilt.path(),
+        from,
+        to,
+        &["--input", previous.to_str().unwrap()],
+    );
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert_same_reports(rebuilt.path(), earlier_reports.path(), from, to);
+    assert_same_reports(out.path(), earlier_reports.path(), from, to);
+}
+
+#[test]
+fn ctrl_c_while_reports_are_written_leaves_only_whole_files() {
+    let (from, to) = three_months();
+    let mut spec = Spec::small(from, to);
+    spec.instances = 300;
+    spec.rows_per_instance = 300;
+    spec.people = 4000;
+    let archive = tempfile::tempdir().unwrap();
+    Synthetic::generate(&spec)
+        .write_archive(archive.path(), from, to)
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("zoom-report");
+    let mut child = std::process::Command::new(binary)
+        .current_dir(std::env::temp_dir())
+        .args([
+            "--from",
+            &from.to_string(),
+            "--to",
+            &to.to_string(),
+            "--input",
+        ])
+        .arg(archive.path())
+        .args([
+            "--format",
+            "xlsx,csv,html,json",
+            "--tz",
+            "UTC",
+            "-v",
+            "--out",
+        ])
+        .arg(out.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // Wait until the reports are being written: the CSV files are done, the workbook, the
+    // page and the JSON are not.
+    let stderr = child.stderr.take().unwrap();
+    let (lines, logged) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let line = logged
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the run logs each format written");
+        if line.contains("wrote Csv") {
+            break;
+        }
+    }
+    let interrupted_at = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let stop_time = interrupted_at.elapsed();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "stopped by the signal, not finished"
+    );
+    assert!(
+        stop_time < Duration::from_secs(1),
+        "stopped in {stop_time:?}"
+    );
+
+    let names = file_names(out.path());
+    assert!(
+        names.iter().all(|n| !n.starts_with(".zoom-report-")),
+        "no temporary file is left: {names:?}"
+    );
+    assert!(
+        names.iter().filter(|n| n.ends_with(".csv")).count() == 4,
+        "the files finished before the signal stay: {names:?}"
+    );
+    for name in &names {
+        let path = out.path().join(name);
+        if name.ends_with(".csv") {
+            let mut reader = csv::Reader::from_path(&path).unwrap();
+            assert!(reader.records().all(|r| r.is_ok()), "{name} is whole");
+        } else if name.ends_with(".json") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            serde_json::from_str::<Value>(&text).expect("the JSON is whole");
+        } else if name.ends_with(".xlsx") {
+            let _: calamine::Xlsx<_> = calamine::open_workbook(&path).expect("the xlsx is whole");
+        } else if name.ends_with(".html") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(text.trim_end().ends_with("</html>"), "the HTML is whole");
+        }
+    }
 }

@@ -301,6 +301,59 @@ fn the_api_url_from_the_token_answer_is_used() {
 }
 
 #[test]
+fn zoom_api_url_wins_over_the_token_answer() {
+    let sample = recent_sample();
+    // Nothing listens on port 9 of this machine: a request sent there would fail.
+    let fake = start(
+        &sample,
+        Options {
+            advertise_other_api_url: Some("http://127.0.0.1:9".into()),
+            ..Options::default()
+        },
+    );
+    let mut command = live(&fake);
+    command.args(["participant", "cc/gogPR5eXIWD5y4FnV3w==", "--json"]);
+    run_ok(&mut command);
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.raw_path.starts_with("/v2/report/meetings/")),
+        "the report came from ZOOM_API_URL"
+    );
+}
+
+#[test]
+fn the_quick_commands_read_an_archive() {
+    let sample = recent_sample();
+    let archive = sample.dir.path().to_str().unwrap().to_string();
+    let mut meetings = support::zoom_report();
+    meetings
+        .args(["meeting", "--json", "--tz", "UTC", "--input", &archive])
+        .args(sample.range_args());
+    let (stdout, _) = run_ok(&mut meetings);
+    let listed: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(listed.len(), 18);
+
+    let mut participants = support::zoom_report();
+    participants.args([
+        "participant",
+        "cc/gogPR5eXIWD5y4FnV3w==",
+        "--json",
+        "--input",
+        &archive,
+    ]);
+    let (stdout, _) = run_ok(&mut participants);
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["meeting_uuid"] == "cc/gogPR5eXIWD5y4FnV3w=="
+                || r.get("meeting_uuid").is_none()),
+        "only that instance's rows"
+    );
+}
+
+#[test]
 fn token_errors_say_what_to_check() {
     let sample = recent_sample();
     let fake = start(&sample, Options::default());
@@ -493,22 +546,50 @@ fn secrets_never_reach_any_output_even_at_trace_level() {
         .env("ZOOM_CLIENT_SECRET", "another-secret-value-42")
         .args(["participant", "x==", "-vvv"]);
     runs.push(bad_secret);
+    let mut codes = Vec::new();
     for mut command in runs {
         let output = command.env("RUST_LOG", "trace").output().unwrap();
+        codes.push(output.status.code());
         outputs.push(output.stdout);
         outputs.push(output.stderr);
+    }
+    assert_eq!(
+        &codes[..5],
+        [Some(0); 5],
+        "every run but the bad secret succeeds"
+    );
+    let written = walk(out.path());
+    for part in [
+        ".xlsx",
+        ".csv",
+        ".html",
+        ".json",
+        "participants.jsonl",
+        "manifest.json",
+    ] {
+        assert!(
+            written.iter().any(|p| p.to_string_lossy().ends_with(part)),
+            "the search covers a {part} file"
+        );
     }
     let trace = String::from_utf8_lossy(&outputs[1]).to_string();
     assert!(
         trace.contains("TRACE") || trace.contains("DEBUG"),
         "logging really ran at trace level: {trace}"
     );
-    for entry in walk(out.path()) {
+    for entry in written {
         outputs.push(std::fs::read(entry).unwrap());
     }
+    let defaults = Options::default();
+    let basic = |secret: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{secret}", defaults.client_id))
+    };
     let secrets = [
-        Options::default().client_secret,
+        defaults.client_secret.clone(),
         "another-secret-value-42".to_string(),
+        basic(&defaults.client_secret),
+        basic("another-secret-value-42"),
     ];
     let tokens = fake.issued_tokens();
     assert!(!tokens.is_empty());
@@ -560,34 +641,44 @@ fn the_token_is_renewed_a_minute_before_it_expires() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn webinar_participants_come_from_the_webinar_report() {
-    use zoom_report::config::{Credentials, Secret};
-    use zoom_report::zoom::endpoints::list_webinar_participants;
-    use zoom_report::zoom::{ClientOptions, ZoomClient};
+#[test]
+fn webinar_participants_come_from_the_webinar_report() {
     let sample = recent_sample();
     let fake = start(&sample, Options::default());
-    let options = Options::default();
-    let credentials = Credentials {
-        account_id: options.account_id,
-        client_id: options.client_id,
-        client_secret: Secret::new(options.client_secret),
-        oauth_url: fake.oauth_url(),
-        api_url: Some(fake.api_url()),
-    };
-    let client = ZoomClient::new(
-        credentials,
-        &ClientOptions::with_rate(10, 2, std::time::Duration::from_secs(10)),
-    )
-    .unwrap();
-    let rows = list_webinar_participants(&client, "P1MoI0HZ//+eFkSeWJxATg==")
-        .await
-        .unwrap();
+    let mut command = live(&fake);
+    command.args([
+        "participant",
+        "P1MoI0HZ//+eFkSeWJxATg==",
+        "--webinar",
+        "--json",
+    ]);
+    let (stdout, _) = run_ok(&mut command);
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
     assert_eq!(rows.len(), 9);
-    assert!(fake.requests().iter().any(|r| {
-        r.raw_path
-            .starts_with("/v2/report/webinars/P1MoI0HZ%252F%252F")
-    }));
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.raw_path.clone()).collect();
+    assert!(
+        paths.contains(
+            &"/v2/report/webinars/P1MoI0HZ%252F%252F%252BeFkSeWJxATg%253D%253D".to_string()
+        ),
+        "the webinar's details, its uuid encoded twice: {paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with("/v2/report/webinars/P1MoI0HZ%252F%252F")
+                && p.ends_with("/participants")),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/v2/report/meetings/")),
+        "no meeting report is asked for: {paths:?}"
+    );
+
+    let mut stats = live(&fake);
+    stats.args(["stats", "P1MoI0HZ//+eFkSeWJxATg==", "--webinar", "--json"]);
+    let (stdout, _) = run_ok(&mut stats);
+    let people: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    assert!(!people.is_empty() && people.len() <= 9);
 }
 
 #[test]

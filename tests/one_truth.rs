@@ -426,3 +426,201 @@ fn vietnamese_page_has_no_english_label_left() {
         }
     }
 }
+
+/// How a column's values are compared across formats.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Integer,
+    Seconds,
+    Percent,
+    Moment,
+}
+
+fn kind_of(column: &str) -> Kind {
+    match column {
+        c if c.ends_with("_seconds") => Kind::Seconds,
+        c if c.ends_with("_pct") => Kind::Percent,
+        "start_time" | "end_time" | "first_join" | "last_leave" | "join_time" | "leave_time"
+        | "first_seen" | "last_seen" => Kind::Moment,
+        "meetings_attended" | "sessions" | "duration_minutes" | "participants_count"
+        | "attendees" => Kind::Integer,
+        _ => Kind::Text,
+    }
+}
+
+/// A table as rows of values in common units, all as text: whole seconds, Unix seconds,
+/// one-decimal percentages, integers, and text as Zoom sent it.
+type Table = Vec<Vec<String>>;
+
+fn table_from_csv(path: &Path) -> (Vec<String>, Table) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let columns: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            columns
+                .iter()
+                .zip(record.iter())
+                .map(|(column, value)| match kind_of(column) {
+                    Kind::Moment => iso_seconds(value)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
+                    Kind::Text => unguarded(value),
+                    _ => value.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    (columns, rows)
+}
+
+fn table_from_json(json: &Value, key: &str, columns: &[String]) -> Table {
+    json[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("the JSON has a {key} array"))
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .map(|column| {
+                    let value = &row[column.as_str()];
+                    match (kind_of(column), value) {
+                        (_, Value::Null) => String::new(),
+                        (Kind::Moment, v) => iso_seconds(v.as_str().unwrap()).unwrap().to_string(),
+                        (Kind::Percent, v) => one_decimal(v.as_f64().unwrap()),
+                        (_, Value::String(text)) => text.clone(),
+                        (_, v) => v.to_string(),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn table_from_xlsx(path: &Path, sheet: &str, columns: &[String], zone: Tz) -> Table {
+    let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
+    let range = workbook.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .skip(1)
+        .map(|row| {
+            columns
+                .iter()
+                .zip(row)
+                .map(|(column, cell)| match (kind_of(column), cell) {
+                    (_, Data::Empty) => String::new(),
+                    (Kind::Seconds, cell) => excel_seconds(cell).to_string(),
+                    (Kind::Moment, cell) => excel_moment(cell, zone).unwrap().to_string(),
+                    (Kind::Percent, cell) => excel_percent(cell),
+                    (Kind::Integer, cell) => cell.as_i64().expect("a number").to_string(),
+                    (Kind::Text, Data::String(text)) => text.clone(),
+                    (Kind::Text, cell) => panic!("{sheet}.{column}: {cell:?} is not text"),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn assert_same_table(name: &str, format: &str, got: &Table, csv: &Table, columns: &[String]) {
+    assert_eq!(
+        got.len(),
+        csv.len(),
+        "{format} {name}: another number of rows"
+    );
+    for (index, (got, want)) in got.iter().zip(csv).enumerate() {
+        for ((column, got), want) in columns.iter().zip(got).zip(want) {
+            assert_eq!(
+                got,
+                want,
+                "{format} {name} row {} column {column} disagrees with the CSV",
+                index + 2
+            );
+        }
+    }
+}
+
+#[test]
+fn every_format_states_the_same_rows_in_every_table() {
+    let reports = Reports::build(&[]);
+    let json = reports.json();
+    for (key, sheet) in [
+        ("people", "People"),
+        ("meetings", "Meetings"),
+        ("attendance", "Attendance"),
+        ("sessions", "Sessions"),
+    ] {
+        let (columns, csv) = table_from_csv(&reports.path(&format!("_{key}.csv")));
+        assert!(!csv.is_empty(), "{key} has rows");
+        let from_json = table_from_json(&json, key, &columns);
+        assert_same_table(key, "JSON", &from_json, &csv, &columns);
+        let from_xlsx = table_from_xlsx(&reports.path(".xlsx"), sheet, &columns, zone());
+        assert_same_table(key, "xlsx", &from_xlsx, &csv, &columns);
+    }
+}
+
+/// One attendee as the HTML page's instance table shows it, in the CSV's units.
+fn attendees_from_html(page: &Html) -> BTreeMap<String, Vec<Vec<String>>> {
+    select(page.root_element(), "section.instance")
+        .into_iter()
+        .map(|section| {
+            let uuid = text_of(select(section, "p.small code")[0]);
+            let mut rows: Vec<Vec<String>> = select(section, "tbody tr")
+                .into_iter()
+                .map(|row| {
+                    let cells = select(row, "td");
+                    let moment = |cell: ElementRef| {
+                        Some(sort_value(cell))
+                            .filter(|s| *s != 0)
+                            .map(|s| s.to_string())
+                            .unwrap_or_default()
+                    };
+                    vec![
+                        text_of(cells[0]),
+                        text_of(cells[2]),
+                        moment(cells[3]),
+                        moment(cells[4]),
+                        sort_value(cells[5]).to_string(),
+                        sort_value(cells[6]).to_string(),
+                        text_of(cells[7]),
+                    ]
+                })
+                .collect();
+            rows.sort();
+            (uuid, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn the_html_instance_tables_state_the_attendance_csv() {
+    let reports = Reports::build(&[]);
+    let (columns, csv) = table_from_csv(&reports.path("_attendance.csv"));
+    let at = |name: &str| columns.iter().position(|c| c == name).unwrap();
+    let mut from_csv: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+    for row in &csv {
+        let shown = [
+            "name",
+            "sessions",
+            "first_join",
+            "last_leave",
+            "total_seconds",
+            "attended_seconds",
+            "attendance_pct",
+        ]
+        .map(|column| row[at(column)].clone());
+        from_csv
+            .entry(row[at("meeting_uuid")].clone())
+            .or_default()
+            .push(shown.to_vec());
+    }
+    for rows in from_csv.values_mut() {
+        rows.sort();
+    }
+    let from_html = attendees_from_html(&reports.html());
+    assert_eq!(from_html.len(), from_csv.len(), "one table per instance");
+    for (uuid, rows) in &from_csv {
+        assert_eq!(from_html.get(uuid), Some(rows), "instance {uuid}");
+    }
+}

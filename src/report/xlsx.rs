@@ -26,9 +26,55 @@ pub fn write(report: &Report, path: &Path) -> Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
+/// The start of the message rust_xlsxwriter panics with when a constant-memory sheet's
+/// temporary file cannot be written.
+const SHEET_WRITE_PANIC: &str = "Couldn't write to xml file";
+
+/// Whether a panic is rust_xlsxwriter failing to write a sheet's temporary file, which
+/// [`write_with_row_limit`] turns into an error: the panic hook need not print it.
+pub fn is_sheet_write_panic(payload: &(dyn std::any::Any + Send)) -> bool {
+    panic_text(payload).is_some_and(|text| text.starts_with(SHEET_WRITE_PANIC))
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+}
+
 /// Writes the workbook, splitting tables after `rows_per_sheet` data rows.
+///
+/// Errors: the path named, when any part of the workbook cannot be written. A full disk
+/// while a sheet is written makes rust_xlsxwriter panic rather than return an error; that
+/// panic is caught here and reported like any other write error.
 pub fn write_with_row_limit(report: &Report, path: &Path, rows_per_sheet: usize) -> Result<()> {
+    let writing = std::panic::AssertUnwindSafe(|| build(report, path, rows_per_sheet));
+    match std::panic::catch_unwind(writing) {
+        Ok(result) => result,
+        Err(payload) if is_sheet_write_panic(payload.as_ref()) => {
+            let text = panic_text(payload.as_ref()).unwrap_or_default();
+            // The text ends with the io::Error's Debug form: `... message: "No space left" }`.
+            let cause = text
+                .rsplit_once("message: \"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map_or(text, |(message, _)| message);
+            Err(anyhow::anyhow!(
+                "cannot write {}: a sheet could not be written ({cause})",
+                path.display()
+            ))
+        }
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+fn build(report: &Report, path: &Path, rows_per_sheet: usize) -> Result<()> {
     let mut workbook = Workbook::new();
+    // Sheets are buffered in temporary files beside the report rather than in the system's
+    // temporary folder, which may be small.
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        workbook.set_tempdir(folder)?;
+    }
     // Compressing the sheets is most of the time a large workbook takes; level 2 saves
     // about 40 % of it for files about 10 % larger than the default level 6.
     workbook.set_zip_compression_level(2);

@@ -133,6 +133,8 @@ pub struct Options {
     pub daily_heavy_limit: Option<u32>,
     /// Whether the token answer names this fake as `api_url` (without `/v2`). Default false.
     pub advertise_api_url: bool,
+    /// Another host for the token answer to name as `api_url`. Default none.
+    pub advertise_other_api_url: Option<String>,
     /// How long a `next_page_token` stays valid. Default 15 min, as at Zoom.
     pub page_token_ttl: Duration,
     /// "Today" for the six-month rule of the meetings report. Default none: no rule.
@@ -157,6 +159,7 @@ impl Default for Options {
             medium_per_second: None,
             daily_heavy_limit: None,
             advertise_api_url: false,
+            advertise_other_api_url: None,
             page_token_ttl: Duration::from_secs(15 * 60),
             max_months_back: None,
             port: 0,
@@ -296,6 +299,11 @@ impl FakeZoom {
     /// Queues a fault; faults are consumed in the order they were injected.
     pub fn inject(&self, fault: Fault) {
         self.shared.state().faults.push_back(fault);
+    }
+
+    /// How many scripted failures have not fired yet.
+    pub fn pending_faults(&self) -> usize {
+        self.shared.state().faults.iter().map(|f| f.times).sum()
     }
 
     /// Makes every token issued so far invalid (401 code 124 on its next use).
@@ -729,6 +737,9 @@ fn new_token_answer(shared: &Shared) -> Value {
     if options.advertise_api_url {
         answer["api_url"] = json!(shared.base_url);
     }
+    if let Some(other) = &options.advertise_other_api_url {
+        answer["api_url"] = json!(other);
+    }
     answer
 }
 
@@ -763,6 +774,7 @@ enum Route {
     MeetingParticipants { meeting: String },
     MeetingDetails { meeting: String },
     WebinarParticipants { webinar: String },
+    WebinarDetails { webinar: String },
     PastInstances { meeting: String },
     Users,
 }
@@ -790,6 +802,9 @@ impl Route {
         if let Some(webinar) = between("/v2/report/webinars/", "/participants") {
             return Some(Route::WebinarParticipants { webinar });
         }
+        if let Some(webinar) = between("/v2/report/webinars/", "") {
+            return Some(Route::WebinarDetails { webinar });
+        }
         let meeting = between("/v2/past_meetings/", "/instances")?;
         Some(Route::PastInstances { meeting })
     }
@@ -814,6 +829,7 @@ impl Route {
                 "report:read:admin",
                 "report:read:list_webinar_participants:admin",
             ],
+            Route::WebinarDetails { .. } => ["report:read:admin", "report:read:webinar:admin"],
             Route::PastInstances { .. } => [
                 "meeting:read:admin",
                 "meeting:read:list_past_instances:admin",
@@ -946,6 +962,8 @@ fn answer_route(
         Route::MeetingParticipants { meeting } => participants(shared, meeting, params, tweak),
         Route::WebinarParticipants { webinar } => participants(shared, webinar, params, tweak),
         Route::MeetingDetails { meeting } => meeting_details(shared, meeting),
+        // The fake's instances double as webinars: the answers have the same shape.
+        Route::WebinarDetails { webinar } => meeting_details(shared, webinar),
         Route::PastInstances { meeting } => past_instances(shared, meeting),
         Route::Users => users(shared, params, tweak),
     };
