@@ -13,6 +13,7 @@
 //! - `attended_seconds` is the length of the union of the join intervals clipped to the
 //!   instance, so two devices at once are not counted twice.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use anyhow::{Context as _, Result};
@@ -155,6 +156,8 @@ impl SessionRows {
             .collect();
         let mut person_ids: HashMap<String, u32> = HashMap::new();
         let mut name_ids: HashMap<String, u32> = HashMap::new();
+        // Rows repeat a few thousand (name, email) pairs: each pair is normalised once.
+        let mut pair_ids: HashMap<(&str, &str), (u32, u32)> = HashMap::new();
         let mut rows = SessionRows {
             instance: Vec::with_capacity(sessions.len()),
             person: Vec::with_capacity(sessions.len()),
@@ -169,18 +172,22 @@ impl SessionRows {
             let Some(&instance) = instance_ids.get(session.instance_uuid.as_str()) else {
                 continue;
             };
-            let email = session.email.trim().to_lowercase();
-            let key = person_key(&session.name, &email, group_by);
-            let next_person = person_ids.len() as u32;
-            let person = *person_ids.entry(key).or_insert_with(|| {
-                rows.person_emails.push(email.clone());
-                next_person
-            });
-            let display = display_name(&session.name);
-            let next_name = name_ids.len() as u32;
-            let name = *name_ids.entry(display.clone()).or_insert_with(|| {
-                rows.names.push(display);
-                next_name
+            let pair = (session.name.as_str(), session.email.as_str());
+            let (person, name) = *pair_ids.entry(pair).or_insert_with(|| {
+                let email = session.email.trim().to_lowercase();
+                let key = person_key(&session.name, &email, group_by);
+                let next_person = person_ids.len() as u32;
+                let person = *person_ids.entry(key).or_insert_with(|| {
+                    rows.person_emails.push(email);
+                    next_person
+                });
+                let display = display_name(&session.name).into_owned();
+                let next_name = name_ids.len() as u32;
+                let name = *name_ids.entry(display.clone()).or_insert_with(|| {
+                    rows.names.push(display);
+                    next_name
+                });
+                (person, name)
             });
             rows.instance.push(instance);
             rows.person.push(person);
@@ -254,9 +261,22 @@ pub fn person_key(name: &str, email: &str, group_by: GroupBy) -> String {
 }
 
 /// A name as shown: NFC, trimmed, inner spaces collapsed, case kept.
-pub fn display_name(name: &str) -> String {
+///
+/// Most names already are; those are returned as they are, without copying.
+pub fn display_name(name: &str) -> Cow<'_, str> {
+    let is_composed = unicode_normalization::is_nfc_quick(name.chars())
+        == unicode_normalization::IsNormalized::Yes;
+    let mut previous_is_space = true;
+    let is_spaced = name.chars().all(|c| {
+        let fine = !(c.is_whitespace() && (previous_is_space || c != ' '));
+        previous_is_space = c.is_whitespace();
+        fine
+    }) && !previous_is_space;
+    if is_composed && (is_spaced || name.is_empty()) {
+        return Cow::Borrowed(name);
+    }
     let composed: String = name.nfc().collect();
-    composed.split_whitespace().collect::<Vec<_>>().join(" ")
+    Cow::Owned(composed.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// A name as compared: [`display_name`] and case folded.
@@ -533,6 +553,16 @@ mod tests {
         let attendance = compute(&instances, &sessions, GroupBy::Person).unwrap();
         let attendee = &attendance.attendees[0];
         assert_eq!((attendee.sessions, attendee.attended_seconds), (1, 1800));
+    }
+
+    #[test]
+    fn display_names_are_composed_and_evenly_spaced() {
+        let decomposed = "Nguye\u{302}\u{303}n  Va\u{306}n An ";
+        assert_eq!(display_name(decomposed), "Nguyễn Văn An");
+        assert_eq!(display_name(" An"), "An");
+        assert_eq!(display_name("An\tBình"), "An Bình");
+        assert!(matches!(display_name("Nguyễn Văn An"), Cow::Borrowed(_)));
+        assert_eq!(display_name(""), "");
     }
 
     #[test]

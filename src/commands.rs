@@ -241,7 +241,7 @@ pub async fn participant(args: &InstanceArgs, global: &GlobalArgs) -> Result<Exi
         .iter()
         .map(|r| {
             vec![
-                attendance::display_name(&text(r, "name")),
+                attendance::display_name(&text(r, "name")).into_owned(),
                 text(r, "user_email"),
                 local(time(r, "join_time"), tz),
                 local(time(r, "leave_time"), tz),

@@ -332,14 +332,7 @@ fn faults_on_the_way_still_give_the_complete_report() {
             body: json!({"code": 124, "message": "Invalid access token."}),
         },
     ));
-    fake.inject(Fault::new(
-        participants,
-        1,
-        FaultKind::Status {
-            status: 400,
-            body: json!({"code": 300, "message": "The next page token is invalid or expired."}),
-        },
-    ));
+    fake.inject(Fault::new(participants, 1, FaultKind::ExpiredPageToken));
     let out = tempfile::tempdir().unwrap();
     let result = run(
         &fake,

@@ -4,6 +4,7 @@
 //! are prefixed with `'` (OWASP's rule against formula injection) so a spreadsheet opening
 //! the file shows them as text; `--csv-raw` turns that off for scripts.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -43,36 +44,37 @@ pub fn write_table(
         .terminator(csv::Terminator::CRLF)
         .from_writer(sink);
     writer.write_record(table.columns())?;
-    let mut record = Vec::with_capacity(table.columns().len());
     for row in report.rows(table) {
-        record.clear();
-        record.extend(row.iter().map(|cell| render(report, cell, options)));
-        writer.write_record(&record)?;
+        for cell in &row {
+            writer.write_field(render(report, cell, options).as_bytes())?;
+        }
+        // An empty record ends the one whose fields were just written.
+        writer.write_record(None::<&[u8]>)?;
     }
     writer.flush()?;
     Ok(())
 }
 
-fn render(report: &Report, cell: &Cell, options: &CsvOptions) -> String {
+fn render<'c>(report: &Report, cell: &'c Cell, options: &CsvOptions) -> Cow<'c, str> {
     match cell {
-        Cell::Text(text) if options.raw => text.to_string(),
+        Cell::Text(text) if options.raw => Cow::Borrowed(text),
         Cell::Text(text) => neutralise(text),
-        Cell::Id(id) if options.raw => id.clone(),
+        Cell::Id(id) if options.raw => Cow::Borrowed(id),
         // Uuids are base64 and may start with `+`: a spreadsheet would read one as a formula.
         Cell::Id(id) => neutralise(id),
-        Cell::Int(n) | Cell::Seconds(n) => n.to_string(),
-        Cell::Percent(value) => percent_text(*value),
-        Cell::Time(time) => time.map(|t| report.iso_time(t)).unwrap_or_default(),
-        Cell::Empty => String::new(),
+        Cell::Int(n) | Cell::Seconds(n) => Cow::Owned(n.to_string()),
+        Cell::Percent(value) => Cow::Owned(percent_text(*value)),
+        Cell::Time(time) => Cow::Owned(time.map(|t| report.iso_time(t)).unwrap_or_default()),
+        Cell::Empty => Cow::Borrowed(""),
     }
 }
 
 /// Prefixes a cell that a spreadsheet would read as a formula.
-pub fn neutralise(text: &str) -> String {
+pub fn neutralise(text: &str) -> Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_string()
+        Cow::Borrowed(text)
     }
 }
 

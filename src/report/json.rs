@@ -63,7 +63,7 @@ fn row_object(report: &Report, table: TableKind, row: &[Cell]) -> Map<String, Va
 fn value(report: &Report, cell: &Cell) -> Value {
     match cell {
         Cell::Text(text) => Value::from(text.as_ref()),
-        Cell::Id(id) => Value::from(id.as_str()),
+        Cell::Id(id) => Value::from(id.as_ref()),
         Cell::Int(n) | Cell::Seconds(n) => Value::from(*n),
         Cell::Percent(value) => value.map_or(Value::Null, |v| json!(round_percent(v))),
         Cell::Time(time) => time.map_or(Value::Null, |t| Value::from(report.iso_time(t))),

@@ -27,8 +27,8 @@ use crate::zoom::models::{Instance, Session};
 pub enum Cell<'a> {
     /// Text that came from Zoom (names, topics): escaped or neutralised by each format.
     Text(Cow<'a, str>),
-    /// Text produced here or an identifier (uuid, meeting id): written as is, never a number.
-    Id(String),
+    /// An identifier (uuid, meeting id): text, never a number.
+    Id(Cow<'a, str>),
     Int(i64),
     /// A length of time in whole seconds.
     Seconds(i64),
@@ -205,8 +205,8 @@ impl Report<'_> {
                     .zip(&self.attendance.instance_totals)
                     .map(|(instance, totals)| {
                         vec![
-                            Cell::Id(instance.meeting_id_text()),
-                            Cell::Id(instance.uuid.clone()),
+                            Cell::Id(Cow::Owned(instance.meeting_id_text())),
+                            Cell::Id(Cow::Borrowed(&instance.uuid)),
                             text(&instance.topic),
                             text(&instance.host_name),
                             text(&instance.host_email),
@@ -223,8 +223,8 @@ impl Report<'_> {
                 let instance = &self.instances[a.instance];
                 let person = &self.attendance.people[a.person];
                 vec![
-                    Cell::Id(instance.meeting_id_text()),
-                    Cell::Id(instance.uuid.clone()),
+                    Cell::Id(Cow::Owned(instance.meeting_id_text())),
+                    Cell::Id(Cow::Borrowed(&instance.uuid)),
                     text(&instance.topic),
                     Cell::Time(instance.start),
                     text(&person.name),
@@ -245,13 +245,13 @@ impl Report<'_> {
                     .collect();
                 Box::new(self.sessions.iter().map(move |s| {
                     vec![
-                        Cell::Id(
+                        Cell::Id(Cow::Owned(
                             ids.get(s.instance_uuid.as_str())
                                 .cloned()
                                 .unwrap_or_default(),
-                        ),
-                        Cell::Id(s.instance_uuid.clone()),
-                        Cell::Text(Cow::Owned(display_name(&s.name))),
+                        )),
+                        Cell::Id(Cow::Borrowed(&s.instance_uuid)),
+                        Cell::Text(display_name(&s.name)),
                         text(&s.email),
                         Cell::Time(s.join),
                         Cell::Time(s.leave),

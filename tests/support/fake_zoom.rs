@@ -225,6 +225,9 @@ pub enum FaultKind {
     RepeatPageToken,
     /// Answers a page shorter than the page size that is not the last page.
     ShortPage,
+    /// Answers 400 code 300 to a request that sends back a page token, as Zoom does once
+    /// the token is older than its 15 minutes. Requests without a token pass it by.
+    ExpiredPageToken,
 }
 
 /// A running fake Zoom; dropping it stops the server.
@@ -554,12 +557,14 @@ impl Category {
 }
 
 /// Takes the first queued fault that matches this path and turns it into a plan.
-fn take_fault(shared: &Shared, raw_path: &str, category: Category) -> Plan {
+fn take_fault(shared: &Shared, raw_path: &str, query: &str, category: Category) -> Plan {
     let mut state = shared.state();
     let is_token_path = raw_path.starts_with("/oauth/");
+    let has_page_token = query.contains("next_page_token=");
     let found = state.faults.iter().position(|fault| {
         let reaches = !is_token_path || !fault.path_contains.is_empty();
-        fault.times > 0 && reaches && raw_path.contains(&fault.path_contains)
+        let applies = has_page_token || !matches!(fault.kind, FaultKind::ExpiredPageToken);
+        fault.times > 0 && reaches && applies && raw_path.contains(&fault.path_contains)
     });
     let Some(index) = found else {
         return Plan::Normal;
@@ -578,6 +583,7 @@ fn take_fault(shared: &Shared, raw_path: &str, category: Category) -> Plan {
 /// Answers now for the faults that replace the answer; marks the others for later.
 fn plan(shared: &Shared, kind: FaultKind, category: Category) -> Plan {
     match kind {
+        FaultKind::ExpiredPageToken => Plan::Answer(invalid_page_token()),
         FaultKind::Status { status, body } => Plan::Answer(Reply {
             status,
             body,
@@ -670,7 +676,7 @@ async fn answer_token(
         return respond(Reply::error(405, 405, "Method not allowed."));
     }
 
-    let plan = take_fault(shared, raw_path, Category::Light);
+    let plan = take_fault(shared, raw_path, "", Category::Light);
     run_plan(plan, |_| issue_token(shared, headers, body)).await
 }
 
@@ -858,7 +864,7 @@ async fn answer_api(
         return respond(reply);
     }
 
-    let mut plan = take_fault(shared, raw_path, route.category());
+    let mut plan = take_fault(shared, raw_path, query, route.category());
     if !matches!(plan, Plan::Answer(_)) {
         if let Err(reply) = check_rate(shared, route.category()) {
             plan = Plan::Answer(reply);
