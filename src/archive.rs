@@ -199,7 +199,7 @@ fn for_each_object(
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Value>(&line) {
+        match serde_json::from_str::<Value>(line.trim_end_matches(['\n', '\r'])) {
             Ok(Value::Object(object)) => visit(object)?,
             Ok(_) => bail!(broken_line(path, number, "expected a JSON object")),
             Err(_) if is_last_and_cut && tolerate_cut_last_line => {
@@ -239,14 +239,7 @@ fn read_sessions(
                 scope.spawn(move || parse_sessions(path, first_line, chunk, tolerate_cut, wanted))
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        crate::threads::join_all(workers)
     });
     let mut sessions = Vec::new();
     for piece in parsed {
@@ -291,7 +284,10 @@ fn parse_sessions(
     while let Some(line) = lines.next() {
         let is_last_and_cut = lines.peek().is_none() && !line.ends_with(b"\n");
         if !line.iter().all(u8::is_ascii_whitespace) {
-            match serde_json::from_slice::<SessionLine>(line) {
+            // Without its line end, serde's "line 1 column N" in a message means this line.
+            let json = line.strip_suffix(b"\n").unwrap_or(line);
+            let json = json.strip_suffix(b"\r").unwrap_or(json);
+            match serde_json::from_slice::<SessionLine>(json) {
                 Ok(row) => {
                     let uuid = row.instance_uuid();
                     if wanted.contains(&uuid) {

@@ -102,6 +102,7 @@ pub async fn list_range(
                 instances.push(meeting);
             }
         }
+        progress.set_message(format!("· {} instances", instances.len()));
         progress.inc(1);
     }
     instances.sort_by(|a, b| {
@@ -386,8 +387,11 @@ fn show_rates(bar: ProgressBar, client: Arc<ZoomClient>) -> tokio::task::JoinHan
             tokio::time::sleep(Duration::from_millis(500)).await;
             let requests = client.stats.requests.load(Ordering::Relaxed);
             let retries = client.stats.retries.load(Ordering::Relaxed);
+            let waiting = client.stats.waiting.load(Ordering::Relaxed);
             let rate = requests as f64 / started.elapsed().as_secs_f64().max(0.001);
-            bar.set_message(format!("· {rate:.1} req/s · {retries} retries"));
+            bar.set_message(format!(
+                "· {rate:.1} req/s · {waiting} waiting to retry ({retries} retries)"
+            ));
         }
     })
 }

@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod interrupt;
 pub mod report;
 pub mod run;
+pub mod threads;
 pub mod zoom;
 
 /// The version and, when known at build time, the commit it was built from.

@@ -547,48 +547,29 @@ fn ctrl_c_stops_within_a_second_and_the_same_command_resumes() {
         },
     );
     let out = tempfile::tempdir().unwrap();
-    let binary = assert_cmd::cargo::cargo_bin("zoom-report");
-    let mut child = std::process::Command::new(binary)
-        .envs(slow.env())
-        .current_dir(std::env::temp_dir())
-        .args([
+    let (from_day, to_day) = (from.to_string(), to.to_string());
+    let mut child = spawn(
+        slow.env(),
+        &[
             "--from",
-            &from.to_string(),
+            &from_day,
             "--to",
-            &to.to_string(),
+            &to_day,
             "--all-users",
             "--format",
             "csv,json,xlsx",
-            "--tz",
-            "UTC",
             "--concurrency",
             "2",
-            "--out",
-        ])
-        .arg(out.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        out.path(),
+    );
     let archive = out.path().join("raw").join(format!("{from}_{to}"));
     let deadline = Instant::now() + Duration::from_secs(60);
     while lines(&archive.join("meetings.jsonl")) < 5 {
         assert!(Instant::now() < deadline, "the run never got going");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let interrupted_at = Instant::now();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    let stop_time = interrupted_at.elapsed();
-    assert_eq!(status.code(), Some(130));
-    assert!(
-        stop_time < Duration::from_secs(1),
-        "stopped in {stop_time:?}"
-    );
+    interrupt_within_a_second(&mut child);
     let kept = lines(&archive.join("meetings.jsonl"));
     assert!(kept < synthetic.meetings.len(), "it really was cut short");
     assert!(
@@ -807,30 +788,22 @@ fn ctrl_c_while_reports_are_written_leaves_only_whole_files() {
         .write_archive(archive.path(), from, to)
         .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let binary = assert_cmd::cargo::cargo_bin("zoom-report");
-    let mut child = std::process::Command::new(binary)
-        .current_dir(std::env::temp_dir())
-        .args([
+    let (from_day, to_day) = (from.to_string(), to.to_string());
+    let mut child = spawn(
+        Vec::new(),
+        &[
             "--from",
-            &from.to_string(),
+            &from_day,
             "--to",
-            &to.to_string(),
+            &to_day,
             "--input",
-        ])
-        .arg(archive.path())
-        .args([
+            archive.path().to_str().unwrap(),
             "--format",
             "xlsx,csv,html,json",
-            "--tz",
-            "UTC",
             "-v",
-            "--out",
-        ])
-        .arg(out.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        out.path(),
+    );
 
     // Wait until the reports are being written: the CSV files are done, the workbook, the
     // page and the JSON are not.
@@ -854,23 +827,7 @@ fn ctrl_c_while_reports_are_written_leaves_only_whole_files() {
             break;
         }
     }
-    let interrupted_at = Instant::now();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    let stop_time = interrupted_at.elapsed();
-    assert_eq!(
-        status.code(),
-        Some(130),
-        "stopped by the signal, not finished"
-    );
-    assert!(
-        stop_time < Duration::from_secs(1),
-        "stopped in {stop_time:?}"
-    );
+    interrupt_within_a_second(&mut child);
 
     let names = file_names(out.path());
     assert!(
@@ -896,4 +853,39 @@ fn ctrl_c_while_reports_are_written_leaves_only_whole_files() {
             assert!(text.trim_end().ends_with("</html>"), "the HTML is whole");
         }
     }
+}
+
+/// The binary started with `args` (in UTC, writing into `out`), its stderr piped.
+fn spawn(env: Vec<(String, String)>, args: &[&str], out: &Path) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("zoom-report"))
+        .envs(env)
+        .current_dir(std::env::temp_dir())
+        .args(args)
+        .args(["--tz", "UTC", "--out"])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends Ctrl-C's signal and checks the run ends within a second with exit code 130.
+fn interrupt_within_a_second(child: &mut std::process::Child) {
+    let interrupted_at = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let stop_time = interrupted_at.elapsed();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "stopped by the signal, not finished"
+    );
+    assert!(
+        stop_time < Duration::from_secs(1),
+        "stopped in {stop_time:?}"
+    );
 }

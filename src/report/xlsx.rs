@@ -306,14 +306,7 @@ fn write_tables(
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        crate::threads::join_all(workers).into_iter().collect()
     })
 }
 

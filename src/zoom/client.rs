@@ -6,8 +6,8 @@
 //! [`ApiError`]s the callers can branch on.
 
 use std::num::NonZeroU32;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
@@ -69,6 +69,8 @@ const SLOWDOWN: Duration = Duration::from_secs(5);
 pub struct Stats {
     pub requests: AtomicU64,
     pub retries: AtomicU64,
+    /// Requests sleeping before their next try, right now.
+    pub waiting: Arc<AtomicU64>,
     pub rate_limited: AtomicU64,
 }
 
@@ -194,6 +196,13 @@ impl ZoomClient {
             })
             .notify(|error, wait| {
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                // Counted as waiting for as long as backon sleeps before the next try.
+                let waiting = Arc::clone(&self.stats.waiting);
+                waiting.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    waiting.fetch_sub(1, Ordering::Relaxed);
+                });
                 tracing::info!("retrying in {:.1} s: {error}", wait.as_secs_f64());
             })
             .await
