@@ -104,6 +104,38 @@ proptest! {
         let _ = zoom_report::archive::read_raw(dir.path());
     }
 
+    /// The archive reader parses only the fields it uses; it must read every row exactly
+    /// as reading the whole object does.
+    #[test]
+    fn archived_rows_read_as_the_live_path_reads_them(
+        rows in prop::collection::vec(any_json(), 0..12),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = r#"{"format":"zoom-report-archive","from":"2024-07-01","to":"2024-07-31","complete":true}"#;
+        std::fs::write(dir.path().join("manifest.json"), manifest).unwrap();
+        std::fs::write(dir.path().join("meetings.jsonl"), "{\"uuid\":\"u==\"}\n").unwrap();
+        let objects: Vec<Map<String, Value>> = rows
+            .into_iter()
+            .map(|row| {
+                let mut object = object_of(row);
+                object.insert("meeting_uuid".into(), json!("u=="));
+                object
+            })
+            .collect();
+        let lines: Vec<String> = objects.iter().map(|o| Value::Object(o.clone()).to_string()).collect();
+        std::fs::write(dir.path().join("participants.jsonl"), lines.join("\n") + "\n").unwrap();
+        let archive = zoom_report::archive::read(dir.path()).unwrap();
+        // Each line as the live path reads an object: parsed whole, then its fields.
+        let whole: Vec<Session> = lines
+            .iter()
+            .map(|line| {
+                let object: Map<String, Value> = serde_json::from_str(line).unwrap();
+                Session::from_json(&object, "u==")
+            })
+            .collect();
+        prop_assert_eq!(archive.sessions, whole);
+    }
+
     #[test]
     fn person_keys_ignore_form_spacing_and_case(name in "[ a-zA-ZàáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễđĐ]{1,20}") {
         use unicode_normalization::UnicodeNormalization;
