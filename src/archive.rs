@@ -20,6 +20,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::config::DateRange;
 use crate::error::usage;
 use crate::zoom::models::{Instance, Session, SessionLine};
 
@@ -49,6 +50,9 @@ pub struct Manifest {
     pub source: String,
     #[serde(default)]
     pub api_url: String,
+    /// The zone whose days the range was fetched in: instances near its ends belong to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// False while a run is writing, or when it stopped early.
     #[serde(default)]
     pub complete: bool,
@@ -139,6 +143,27 @@ pub fn read_raw(dir: &Path) -> Result<RawArchive> {
     })
 }
 
+/// Refuses a range the archive in `dir` does not hold: its report would be silently short.
+pub fn check_covers(dir: &Path, manifest: &Manifest, range: DateRange) -> Result<()> {
+    if range.from < manifest.from || range.to > manifest.to {
+        return Err(usage(
+            format!(
+                "--input {} holds {} to {}, which does not cover --from {} --to {}",
+                dir.display(),
+                manifest.from,
+                manifest.to,
+                range.from,
+                range.to
+            ),
+            format!(
+                "ask for a range within {} to {}, or fetch that range",
+                manifest.from, manifest.to
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads `manifest.json`, refusing folders that are not archives.
 pub fn read_manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join(MANIFEST);
@@ -149,7 +174,9 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
              meetings.jsonl and participants.jsonl)",
         )
     })?;
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|error| {
+    // Editors on Windows may add a byte-order mark; it is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let manifest: Manifest = serde_json::from_str(text).map_err(|error| {
         usage(
             format!(
                 "{} is not a valid archive manifest: {error}",
@@ -195,6 +222,9 @@ fn for_each_object(
             return Ok(());
         }
         number += 1;
+        if number == 1 && line.starts_with('\u{feff}') {
+            line.drain(..'\u{feff}'.len_utf8());
+        }
         let is_last_and_cut = !line.ends_with('\n');
         if line.trim().is_empty() {
             continue;
@@ -228,13 +258,14 @@ fn read_sessions(
             "an archive folder holds manifest.json, meetings.jsonl and participants.jsonl",
         )
     })?;
+    let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
     let pieces = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let chunks = line_chunks(&bytes, pieces);
+    let chunks = line_chunks(text, pieces);
     let parsed: Vec<Result<Vec<Session>>> = std::thread::scope(|scope| {
         let workers: Vec<_> = chunks
             .iter()
             .map(|&(first_line, chunk)| {
-                let is_last = chunk.as_ptr_range().end == bytes.as_ptr_range().end;
+                let is_last = chunk.as_ptr_range().end == text.as_ptr_range().end;
                 let tolerate_cut = tolerate_cut_last_line && is_last;
                 scope.spawn(move || parse_sessions(path, first_line, chunk, tolerate_cut, wanted))
             })

@@ -93,6 +93,7 @@ pub fn compute(
     sessions: &[Session],
     group_by: GroupBy,
 ) -> Result<Attendance> {
+    warn_about_unreadable_times(instances, sessions);
     let rows = SessionRows::collect(instances, sessions, group_by);
     let frame = rows
         .frame()
@@ -131,6 +132,34 @@ pub fn compute(
         attendees,
         instance_totals,
     })
+}
+
+/// Says how much time cannot be counted as attended because Zoom sent no readable time
+/// for it, so that a report short of it is never short in silence. Such time is left out
+/// rather than guessed; the row's own duration still counts in `total_seconds`.
+fn warn_about_unreadable_times(instances: &[Instance], sessions: &[Session]) {
+    let unreadable = sessions
+        .iter()
+        .filter(|s| !s.is_waiting_room())
+        .filter(|s| !matches!((s.join, s.leave), (Some(join), Some(leave)) if join <= leave))
+        .count();
+    if unreadable > 0 {
+        tracing::warn!(
+            "{unreadable} join row(s) have no readable join and leave time, or leave before \
+             they join: their time counts in total_seconds but not in attended_seconds"
+        );
+    }
+    let without_length = instances
+        .iter()
+        .filter(|i| i.length_seconds().is_none())
+        .count();
+    if without_length > 0 {
+        tracing::warn!(
+            "{without_length} meeting instance(s) have no readable start and end, or end \
+             before they start: time in them is not clipped to the meeting, and their \
+             attendance percentages are left empty"
+        );
+    }
 }
 
 /// The attended join rows as columns, with people and names numbered.
@@ -218,8 +247,11 @@ impl SessionRows {
                 continue;
             };
             let instance = &instances[self.instance[i] as usize];
-            let start = instance.start.map_or(join, |t| join.max(t.timestamp()));
-            let end = instance.end.map_or(leave, |t| leave.min(t.timestamp()));
+            // Clipped to the instance when Zoom gave it a readable start and end.
+            let (start, end) = match (instance.start, instance.end) {
+                (Some(s), Some(e)) if s < e => (join.max(s.timestamp()), leave.min(e.timestamp())),
+                _ => (join, leave),
+            };
             if end > start {
                 intervals.push((self.instance[i], self.person[i], start, end));
             }

@@ -160,7 +160,13 @@ pub struct GlobalArgs {
     pub client_secret_file: Option<PathBuf>,
 
     /// Seconds one request to Zoom may take before it is retried.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        global = true,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
     pub timeout: u64,
 
     /// More logging on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides).

@@ -181,6 +181,7 @@ pub async fn meeting(args: &MeetingArgs, global: &GlobalArgs) -> Result<ExitCode
     let range = DateRange::parse(&args.from, &args.to)?;
     let tz = parse_zone(global.tz.as_deref())?;
     let selection = UserSelection::from_args(&args.users)?;
+    crate::config::refuse_users_with_input(&args.users, global)?;
     if global.input.is_none() {
         range.check_within_report_retention(Utc::now().date_naive())?;
     }
@@ -198,7 +199,11 @@ pub async fn meeting(args: &MeetingArgs, global: &GlobalArgs) -> Result<ExitCode
             )
             .await?
         }
-        Source::Archive(raw) => raw.meetings,
+        Source::Archive(raw) => {
+            let dir = global.input.as_deref().unwrap_or(std::path::Path::new("."));
+            archive::check_covers(dir, &raw.manifest, range)?;
+            raw.meetings
+        }
     };
     let meetings: Vec<Map<String, Value>> = meetings
         .into_iter()
@@ -344,7 +349,10 @@ fn attendee_objects(attendance: &attendance::Attendance, tz: Tz) -> Value {
 
 fn checked_meeting(raw: &str) -> Result<String> {
     let meeting = raw.trim();
-    if meeting.is_empty() || meeting.contains(char::is_whitespace) {
+    // Meeting ids are digits and instance uuids base64 (`+`, `/`, `=`, or `-` and `_` in
+    // the URL-safe form); anything else, such as `..`, would change the request's path.
+    let is_id_character = |c: char| c.is_ascii_alphanumeric() || "+/=-_".contains(c);
+    if meeting.is_empty() || meeting.len() > 64 || !meeting.chars().all(is_id_character) {
         return Err(usage(
             format!("'{raw}' is not a meeting id or instance uuid"),
             "give a numeric meeting id or an instance uuid (quote it: uuids may hold / + =)",
@@ -402,9 +410,22 @@ pub fn print_table(headers: &[&str], flexible: &[usize], rows: &[Vec<String>]) -
     };
     writeln!(out, "{}", line(headers.to_vec()))?;
     for row in rows {
-        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+        let shown: Vec<String> = row.iter().map(|cell| printable(cell)).collect();
+        writeln!(out, "{}", line(shown.iter().map(String::as_str).collect()))?;
     }
     Ok(())
+}
+
+/// A cell as it may reach a terminal: control characters (which could move the cursor or
+/// retitle the window) and invisible direction marks from Zoom's display names become `�`.
+fn printable(cell: &str) -> String {
+    let is_unsafe = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    cell.chars()
+        .map(|c| if is_unsafe(c) { '\u{fffd}' } else { c })
+        .collect()
 }
 
 fn column_widths(headers: &[&str], flexible: &[usize], rows: &[Vec<String>]) -> Vec<usize> {
@@ -444,6 +465,30 @@ fn fit(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_control_characters_never_reach_a_table() {
+        assert_eq!(
+            printable("P \u{1b}]0;pwned\u{7} Q"),
+            "P \u{fffd}]0;pwned\u{fffd} Q"
+        );
+        assert_eq!(printable("a\u{202e}b\u{200b}"), "a\u{fffd}b\u{fffd}");
+        assert_eq!(printable("Nguyễn Văn An"), "Nguyễn Văn An");
+    }
+
+    #[test]
+    fn ids_that_would_change_the_path_are_refused() {
+        for bad in ["..", ".", "a/../b", "x y", "ü=="] {
+            assert!(checked_meeting(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "85012345678",
+            "cc/gogPR5eXIWD5y4FnV3w==",
+            "P1MoI0HZ//+eFkSeWJxATg==",
+        ] {
+            assert!(checked_meeting(good).is_ok(), "{good}");
+        }
+    }
 
     #[test]
     fn tables_fit_eighty_columns() {

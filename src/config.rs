@@ -126,8 +126,19 @@ impl Format {
             return Ok(vec![Format::Xlsx, Format::Csv, Format::Html]);
         }
         let mut formats = Vec::new();
-        for name in raw {
-            let name = name.trim().to_ascii_lowercase();
+        // A trailing or doubled comma (`json,`) names nothing, and is let pass.
+        let names: Vec<String> = raw
+            .iter()
+            .map(|name| name.trim().to_ascii_lowercase())
+            .filter(|name| !name.is_empty())
+            .collect();
+        if names.is_empty() {
+            return Err(usage(
+                "--format names no format",
+                "use any of xlsx, csv, html, json, comma-separated",
+            ));
+        }
+        for name in names {
             let Some(&(_, format)) = Self::ALL.iter().find(|(known, _)| *known == name) else {
                 return Err(usage(
                     format!("--format '{name}' is not a known format"),
@@ -146,17 +157,39 @@ impl Format {
 /// Parses an IANA zone name, or takes the machine's zone (UTC when it cannot be told).
 pub fn parse_zone(raw: Option<&str>) -> Result<Tz> {
     let Some(raw) = raw else {
-        return Ok(iana_time_zone::get_timezone()
-            .ok()
-            .and_then(|name| name.parse().ok())
-            .unwrap_or(Tz::UTC));
+        return Ok(machine_zone());
     };
-    raw.trim().parse().map_err(|_| {
-        usage(
-            format!("--tz '{raw}' is not a known time zone"),
-            "use an IANA name such as Asia/Ho_Chi_Minh, Europe/Berlin or UTC",
-        )
-    })
+    let raw_zone = raw.trim();
+    raw_zone
+        .parse()
+        .or_else(|_| {
+            chrono_tz::TZ_VARIANTS
+                .iter()
+                .find(|zone| zone.name().eq_ignore_ascii_case(raw_zone))
+                .copied()
+                .ok_or(())
+        })
+        .map_err(|_| {
+            usage(
+                format!("--tz '{raw}' is not a known time zone"),
+                "use an IANA name such as Asia/Ho_Chi_Minh, Europe/Berlin or UTC (a fixed \
+                 offset is written Etc/GMT-7 for UTC+07:00)",
+            )
+        })
+}
+
+/// The machine's zone: `TZ` when it names an IANA zone, else the system's setting, else UTC.
+fn machine_zone() -> Tz {
+    let from_variable = std::env::var("TZ")
+        .ok()
+        .and_then(|name| name.trim_start_matches(':').parse().ok());
+    from_variable
+        .or_else(|| {
+            iana_time_zone::get_timezone()
+                .ok()
+                .and_then(|name| name.parse().ok())
+        })
+        .unwrap_or(Tz::UTC)
 }
 
 /// Which users' meetings to list.
@@ -227,8 +260,13 @@ pub struct ReportConfig {
 impl ReportConfig {
     pub fn from_args(args: &ReportArgs, global: &GlobalArgs) -> Result<ReportConfig> {
         let (Some(from), Some(to)) = (&args.from, &args.to) else {
+            let missing = match (&args.from, &args.to) {
+                (Some(_), None) => "the report needs --to, the last day of the range",
+                (None, Some(_)) => "the report needs --from, the first day of the range",
+                _ => "the report needs a date range",
+            };
             return Err(usage(
-                "the report needs a date range",
+                missing,
                 "give --from YYYY-MM-DD and --to YYYY-MM-DD, e.g. --from 2024-07-01 --to \
                  2024-07-31 --input samples/2024-07",
             ));
@@ -258,15 +296,18 @@ impl ReportConfig {
                 "drop --resume to rebuild from the archive, or drop --input to fetch",
             ));
         }
+        let users = UserSelection::from_args(&args.users)?;
+        refuse_users_with_input(&args.users, global)?;
         let topic = args.topic.as_deref().map(parse_topic).transpose()?;
         let out_dir = args.out.clone();
         check_output_dir(&out_dir)?;
+        remove_stale_temporary_files(&out_dir);
         Ok(ReportConfig {
             range,
             formats: Format::parse_list(&args.format)?,
             out_dir,
             input: global.input.clone(),
-            users: UserSelection::from_args(&args.users)?,
+            users,
             meeting_type: args.users.meeting_type,
             topic,
             group_by: args.group_by,
@@ -297,6 +338,19 @@ impl ReportConfig {
     }
 }
 
+/// The users whose meetings an archive holds were chosen when it was fetched: naming others
+/// with `--input` would silently report the archive's.
+pub fn refuse_users_with_input(users: &UserArgs, global: &GlobalArgs) -> Result<()> {
+    if global.input.is_some() && (!users.user.is_empty() || users.all_users) {
+        return Err(usage(
+            "--user and --all-users choose whose meetings to fetch and cannot be used with --input",
+            "drop them: the archive holds the meetings of the users it was fetched for \
+         (its manifest.json names them)",
+        ));
+    }
+    Ok(())
+}
+
 fn parse_topic(raw: &str) -> Result<Regex> {
     Regex::new(raw).map_err(|error| {
         let first_line = error
@@ -325,6 +379,12 @@ pub fn check_input_dir(input: &Path) -> Result<()> {
 
 /// Creates the output folder if needed and proves a file can be written there.
 pub fn check_output_dir(out_dir: &Path) -> Result<()> {
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(usage(
+            format!("--out {} is a file, not a folder", out_dir.display()),
+            "choose a folder you can write to with --out DIR",
+        ));
+    }
     std::fs::create_dir_all(out_dir)
         .and_then(|()| {
             tempfile::Builder::new()
@@ -333,11 +393,42 @@ pub fn check_output_dir(out_dir: &Path) -> Result<()> {
         })
         .map(drop)
         .map_err(|error| {
+            // The error's own text names the probe file; its kind says what is wrong.
             usage(
-                format!("cannot write into --out {}: {error}", out_dir.display()),
+                format!(
+                    "cannot write into --out {}: {}",
+                    out_dir.display(),
+                    error.kind()
+                ),
                 "choose a folder you can write to with --out DIR",
             )
         })
+}
+
+/// Removes temporary files that a killed run left in `dir`: those named as zoom-report
+/// names them and untouched for an hour, so that a run writing beside this one is never
+/// disturbed.
+pub fn remove_stale_temporary_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in entries.flatten() {
+        let is_ours = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".zoom-report-");
+        let is_stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified < hour_ago);
+        if is_ours && is_stale && std::fs::remove_file(entry.path()).is_ok() {
+            tracing::info!(
+                "removed {}, left by an interrupted run",
+                entry.path().display()
+            );
+        }
+    }
 }
 
 /// A value that must never be printed: its `Debug` and `Display` show `***`.
@@ -471,7 +562,14 @@ fn read_secret_file(path: &Path) -> Result<String> {
                 "give a readable file holding the secret",
             )
         })?;
-    Ok(secret.trim().to_string())
+    let secret = secret.trim().to_string();
+    if secret.is_empty() {
+        return Err(usage(
+            format!("--client-secret-file {} is empty", path.display()),
+            "write the app's Client Secret into the file, on one line",
+        ));
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]

@@ -142,6 +142,7 @@ pub async fn fetch(
         .map_err(|error| explain_daily_limit(error, config.tz))?;
 
     let dir = config.archive_dir();
+    crate::config::remove_stale_temporary_files(&dir);
     let (mut writer, done) = open_archive(&dir, config, &client.api_base())?;
     let pending: Vec<Map<String, Value>> = instances
         .into_iter()
@@ -249,12 +250,16 @@ fn open_archive(
         fetched_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         source: "zoom-api".to_string(),
         api_url: api_url.to_string(),
+        time_zone: Some(config.tz.name().to_string()),
         complete: false,
         failed_instances: Vec::new(),
     };
     if let Ok(existing) = archive::read_manifest(dir) {
-        let same_request =
-            existing.users == manifest.users && existing.meeting_type == manifest.meeting_type;
+        let same_request = existing.users == manifest.users
+            && existing.meeting_type == manifest.meeting_type
+            && existing
+                .time_zone
+                .is_none_or(|zone| Some(zone) == manifest.time_zone);
         if same_request && (config.resume || !existing.complete) {
             let (writer, archive) = ArchiveWriter::resume(dir)?;
             let done = archive.instances.iter().map(|i| i.uuid.clone()).collect();

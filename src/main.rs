@@ -79,9 +79,14 @@ fn init_logging(verbose: u8, quiet: bool) {
 fn report_error(error: &anyhow::Error) -> ExitCode {
     // A reader that stopped early (`| head`) is not an error worth a message.
     let is_broken_pipe = error.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        let kind = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => Some(io.kind()),
+            // JSON printed to a closed pipe fails inside serde_json.
+            None => cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind),
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
     });
     if is_broken_pipe {
         return ExitCode::Done;

@@ -10,7 +10,7 @@ use crate::archive::{self, Archive, Manifest};
 use crate::attendance;
 use crate::cli::{Cli, Command, GlobalArgs, ReportArgs};
 use crate::config::{Credentials, ReportConfig, check_input_dir};
-use crate::error::{ExitCode, usage};
+use crate::error::ExitCode;
 use crate::report::{self, CsvOptions, Report};
 use crate::zoom::models::{Instance, Session};
 use crate::{commands, fetch};
@@ -110,21 +110,19 @@ fn read_archive_for_range(dir: &std::path::Path, config: &ReportConfig) -> Resul
     check_input_dir(dir)?;
     let archive = archive::read(dir)?;
     let manifest = &archive.manifest;
-    if config.range.from < manifest.from || config.range.to > manifest.to {
-        return Err(usage(
-            format!(
-                "--input {} holds {} to {}, which does not cover --from {} --to {}",
-                dir.display(),
-                manifest.from,
-                manifest.to,
-                config.range.from,
-                config.range.to
-            ),
-            format!(
-                "ask for a range within {} to {}, or fetch that range",
-                manifest.from, manifest.to
-            ),
-        ));
+    archive::check_covers(dir, manifest, config.range)?;
+    if let Some(zone) = manifest
+        .time_zone
+        .as_deref()
+        .filter(|z| *z != config.tz.name())
+    {
+        tracing::warn!(
+            "{} was fetched for the days of {zone}: in {} the instances that start near the \
+             ends of the range may be missing (give --tz {zone}, or fetch again with --tz {})",
+            dir.display(),
+            config.tz.name(),
+            config.tz.name()
+        );
     }
     if !manifest.complete {
         tracing::warn!(

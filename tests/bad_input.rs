@@ -44,11 +44,11 @@ fn run_case(case: &Case) {
     let mut command = zoom_report();
     command.args(&case.args);
     // The quick commands write no files and take no --out.
-    if case
+    let is_main_job = case
         .args
         .first()
-        .is_some_and(|first| first.starts_with('-'))
-    {
+        .is_some_and(|first| first.starts_with('-'));
+    if is_main_job && !case.args.iter().any(|a| a == "--out") {
         command.arg("--out").arg(out.path());
     }
     let output = command.output().unwrap();
@@ -250,6 +250,63 @@ fn bad_invocations_fail_cleanly() {
             &["participant", "x==", "--webinar", "--input", &s],
             2,
             "--webinar reads Zoom's webinar reports and cannot be used with --input",
+        ),
+        case(
+            "only --from",
+            &["--from", "2024-07-01", "--input", &s],
+            2,
+            "the report needs --to",
+        ),
+        case(
+            "users with an archive",
+            &with(&["--user", "hoa@example.com", "--input", &s]),
+            2,
+            "--user and --all-users choose whose meetings to fetch",
+        ),
+        case(
+            "a timeout of zero",
+            &with(&["--timeout", "0", "--input", &s]),
+            2,
+            "invalid value '0' for '--timeout <SECONDS>'",
+        ),
+        case(
+            "--out is a file",
+            &with(&["--input", &s, "--out", &not_a_dir]),
+            2,
+            "is a file, not a folder",
+        ),
+        case(
+            "an empty secret file",
+            &[
+                "--from",
+                &recent_day(20),
+                "--to",
+                &recent_day(10),
+                "--client-secret-file",
+                "/dev/null",
+            ],
+            2,
+            "--client-secret-file /dev/null is empty",
+        ),
+        case(
+            "a meeting id that would change the request's path",
+            &["participant", "..", "--input", &s],
+            2,
+            "'..' is not a meeting id or instance uuid",
+        ),
+        case(
+            "meeting list outside the archive",
+            &[
+                "meeting",
+                "-f",
+                "2024-08-01",
+                "-t",
+                "2024-08-31",
+                "--input",
+                &s,
+            ],
+            2,
+            "does not cover --from 2024-08-01",
         ),
         case(
             "meeting list with a bad date",
@@ -456,4 +513,70 @@ fn missing_credentials_say_how_to_get_them() {
     ] {
         assert!(stderr.contains(needed), "names {needed}: {stderr}");
     }
+}
+
+#[test]
+fn unreadable_times_are_warned_about_not_dropped_in_silence() {
+    let archive = spoilt_archive(|dir| {
+        let path = dir.join("participants.jsonl");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let attended = lines
+            .iter()
+            .position(|l| l.contains("\"status\":\"in_meeting\""))
+            .unwrap();
+        let spoilt = lines[attended].replacen(
+            "\"join_time\":\"2024-07",
+            "\"join_time\":\"yesterday\",\"was\":\"2024-07",
+            1,
+        );
+        assert_ne!(spoilt, lines[attended], "the row has a join time to spoil");
+        lines[attended] = spoilt;
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    });
+    let out = tempfile::tempdir().unwrap();
+    let output = zoom_report()
+        .args([
+            "--from",
+            "2024-07-01",
+            "--to",
+            "2024-07-31",
+            "--format",
+            "csv",
+            "--input",
+        ])
+        .arg(archive.path())
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 join row(s) have no readable join and leave time"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_machine_zone_follows_tz() {
+    let out = tempfile::tempdir().unwrap();
+    let output = zoom_report()
+        .env("TZ", "Asia/Ho_Chi_Minh")
+        .args([
+            "--from",
+            "2024-07-01",
+            "--to",
+            "2024-07-31",
+            "--format",
+            "csv",
+            "--input",
+        ])
+        .arg(sample_dir())
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("(Asia/Ho_Chi_Minh)"), "{stdout}");
 }

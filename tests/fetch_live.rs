@@ -69,14 +69,14 @@ struct Run {
 
 fn run(fake: &FakeZoom, out: &Path, from: NaiveDate, to: NaiveDate, extra: &[&str]) -> Run {
     let started = Instant::now();
+    let is_rebuild = extra.contains(&"--input");
     let output = live(fake)
-        .args([
-            "--from",
-            &from.to_string(),
-            "--to",
-            &to.to_string(),
-            "--all-users",
-        ])
+        .args(["--from", &from.to_string(), "--to", &to.to_string()])
+        .args(if is_rebuild {
+            &[][..]
+        } else {
+            &["--all-users"][..]
+        })
         .args(["--format", "csv,json,xlsx", "--out"])
         .arg(out)
         .args(extra)
@@ -467,7 +467,10 @@ fn the_daily_limit_keeps_what_was_fetched_and_the_next_run_completes_it() {
     let synthetic = account(from, to);
     let clean = tempfile::tempdir().unwrap();
     let calm = serve(&synthetic, Options::default());
-    assert_eq!(run(&calm, clean.path(), from, to, &[]).code, 0);
+    assert_eq!(
+        run(&calm, clean.path(), from, to, &["--tz", "Asia/Ho_Chi_Minh"]).code,
+        0
+    );
 
     let limited = serve(
         &synthetic,
@@ -514,7 +517,13 @@ fn the_daily_limit_keeps_what_was_fetched_and_the_next_run_completes_it() {
 
     // The next day: the same command fetches only what is missing.
     let next_day = serve(&synthetic, Options::default());
-    let second = run(&next_day, out.path(), from, to, &[]);
+    let second = run(
+        &next_day,
+        out.path(),
+        from,
+        to,
+        &["--tz", "Asia/Ho_Chi_Minh"],
+    );
     assert_eq!(second.code, 0, "{}", second.stderr);
     let fetched: HashSet<String> = next_day
         .requests()
@@ -718,6 +727,25 @@ fn instances_near_the_range_ends_belong_to_their_day_in_the_zone() {
             !asked_for_left_out,
             "{zone}: no participants are fetched for an instance outside the range"
         );
+
+        // Rebuilt in another zone, the archive lacks what that zone's ends would hold.
+        let other = if zone == "UTC" {
+            "Asia/Ho_Chi_Minh"
+        } else {
+            "UTC"
+        };
+        let archive = out.path().join("raw").join(format!("{from}_{to}"));
+        let rebuilt = tempfile::tempdir().unwrap();
+        let input = ["--input", archive.to_str().unwrap(), "--tz", other];
+        let again = run(&fake, rebuilt.path(), from, to, &input);
+        assert_eq!(again.code, 0, "{}", again.stderr);
+        assert!(
+            again
+                .stderr
+                .contains(&format!("was fetched for the days of {zone}")),
+            "{}",
+            again.stderr
+        );
     }
 }
 
@@ -888,4 +916,159 @@ fn interrupt_within_a_second(child: &mut std::process::Child) {
         stop_time < Duration::from_secs(1),
         "stopped in {stop_time:?}"
     );
+}
+
+#[test]
+fn requests_are_paced_under_the_rate_and_kept_once_across_users() {
+    let to = Utc::now().date_naive() - chrono::Duration::days(10);
+    let from = to - chrono::Duration::days(9);
+    let mut spec = Spec::small(from, to);
+    spec.instances = 30;
+    let mut synthetic = Synthetic::generate(&spec);
+    // A co-hosted instance is listed under both hosts; one whose uuid reads the same
+    // encoded, so its requests are easy to find.
+    let plain = |m: &serde_json::Map<String, Value>| {
+        m["uuid"].as_str().unwrap()[..8]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric())
+    };
+    let (host, shared) = synthetic
+        .meetings
+        .iter()
+        .find(|(_, m)| plain(m))
+        .cloned()
+        .unwrap();
+    let other = synthetic
+        .users
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .find(|id| *id != host)
+        .unwrap();
+    synthetic.meetings.push((other, shared.clone()));
+    let fake = serve(
+        &synthetic,
+        Options {
+            heavy_per_second: Some(10),
+            ..Options::default()
+        },
+    );
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&fake, out.path(), from, to, &["--rate", "8"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+
+    let requests = fake.requests();
+    let heavy: Vec<_> = requests
+        .iter()
+        .filter(|r| r.raw_path.starts_with("/v2/report"))
+        .collect();
+    let refused = heavy.iter().filter(|r| r.status == 429).count();
+    assert!(
+        refused <= 1,
+        "paced under Zoom's 10/s, {refused} answered 429"
+    );
+    // Evenly spread at 8 per second, n requests take at least (n - 1) / 8 seconds.
+    let first = heavy.first().unwrap().at;
+    let last = heavy.last().unwrap().at;
+    let spread = (last - first).as_secs_f64();
+    let floor = (heavy.len() - 1) as f64 / 8.0;
+    assert!(
+        spread >= floor * 0.95,
+        "{} requests in {spread:.2} s: faster than --rate 8 allows",
+        heavy.len()
+    );
+
+    let meetings = read_csv(
+        &out.path()
+            .join(format!("zoom-report_{from}_{to}_meetings.csv")),
+    );
+    assert_eq!(
+        meetings.len(),
+        spec.instances,
+        "the co-hosted instance once"
+    );
+    let uuid = shared["uuid"].as_str().unwrap();
+    let encoded_start = &uuid[..8];
+    let asked = heavy
+        .iter()
+        .filter(|r| r.raw_path.ends_with("/participants") && r.raw_path.contains(encoded_start))
+        // First pages answered, so neither a retry after a 429 nor a next page counts.
+        .filter(|r| r.status == 200 && !r.query.contains("next_page_token"))
+        .count();
+    assert_eq!(asked, 1, "its participants are fetched once");
+}
+
+#[test]
+fn a_daily_limit_before_anything_is_listed_fails_and_says_when_it_resets() {
+    let to = Utc::now().date_naive() - chrono::Duration::days(10);
+    let from = to - chrono::Duration::days(9);
+    let synthetic = Synthetic::generate(&Spec::small(from, to));
+    let fake = serve(
+        &synthetic,
+        Options {
+            daily_heavy_limit: Some(0),
+            ..Options::default()
+        },
+    );
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&fake, out.path(), from, to, &["--tz", "Asia/Ho_Chi_Minh"]);
+    assert_eq!(result.code, 1, "nothing was written: {}", result.stderr);
+    assert!(
+        result.stderr.contains("nothing was fetched")
+            && result.stderr.contains("07:00 (Asia/Ho_Chi_Minh)"),
+        "{}",
+        result.stderr
+    );
+    let reports: Vec<String> = file_names(out.path())
+        .into_iter()
+        .filter(|n| n.starts_with("zoom-report_"))
+        .collect();
+    assert!(reports.is_empty(), "{reports:?}");
+}
+
+#[test]
+fn an_archive_cut_by_a_kill_resumes_to_the_same_report() {
+    let (from, to) = three_months();
+    let synthetic = account(from, to);
+    let clean = tempfile::tempdir().unwrap();
+    let calm = serve(&synthetic, Options::default());
+    assert_eq!(run(&calm, clean.path(), from, to, &[]).code, 0);
+
+    let slow = serve(
+        &synthetic,
+        Options {
+            latency: Duration::from_millis(150),
+            ..Options::default()
+        },
+    );
+    let out = tempfile::tempdir().unwrap();
+    let (from_day, to_day) = (from.to_string(), to.to_string());
+    let mut child = spawn(
+        slow.env(),
+        &[
+            "--from",
+            &from_day,
+            "--to",
+            &to_day,
+            "--all-users",
+            "--format",
+            "csv,json,xlsx",
+        ],
+        out.path(),
+    );
+    let archive = out.path().join("raw").join(format!("{from}_{to}"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while lines(&archive.join("meetings.jsonl")) < 5 {
+        assert!(Instant::now() < deadline, "the run never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // No chance to tidy up: the process ends mid-write, as after a crash or power loss.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let kept = lines(&archive.join("meetings.jsonl"));
+    assert!(kept < synthetic.meetings.len(), "it really was cut short");
+
+    let resumed = serve(&synthetic, Options::default());
+    let second = run(&resumed, out.path(), from, to, &[]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_same_reports(out.path(), clean.path(), from, to);
 }

@@ -394,8 +394,8 @@ fn write_cell(
     styles: &Styles,
 ) -> Result<()> {
     match cell {
-        Cell::Text(text) => sheet.write_string(row, column, text.as_ref())?,
-        Cell::Id(id) => sheet.write_string(row, column, id.as_ref())?,
+        Cell::Text(text) => sheet.write_string(row, column, excel_text(text))?,
+        Cell::Id(id) => sheet.write_string(row, column, excel_text(id))?,
         Cell::Int(n) => sheet.write_number(row, column, *n as f64)?,
         Cell::Seconds(seconds) => {
             let days = *seconds as f64 / 86_400.0;
@@ -419,6 +419,22 @@ fn write_cell(
 }
 
 /// The wall-clock time in the report's zone, as Excel stores times (without a zone).
+/// Excel keeps at most 32,767 characters in a cell; a longer text from Zoom is cut, with
+/// a mark, rather than costing the workbook. The CSV and JSON keep it whole.
+const EXCEL_CELL_CHARACTERS: usize = 32_767;
+
+fn excel_text(text: &str) -> std::borrow::Cow<'_, str> {
+    // A text of no more bytes than the limit has no more characters either.
+    if text.len() <= EXCEL_CELL_CHARACTERS || text.chars().count() <= EXCEL_CELL_CHARACTERS {
+        return text.into();
+    }
+    let cut = text
+        .char_indices()
+        .nth(EXCEL_CELL_CHARACTERS - 1)
+        .map_or(text.len(), |(index, _)| index);
+    format!("{}…", &text[..cut]).into()
+}
+
 fn excel_time(report: &Report, time: DateTime<Utc>) -> Result<ExcelDateTime> {
     let local = time.with_timezone(&report.tz).naive_local();
     Ok(ExcelDateTime::from_timestamp(local.and_utc().timestamp())?)
@@ -596,6 +612,15 @@ mod tests {
         let last_sessions = 1 + names.iter().position(|n| n == "Sessions (6)").unwrap();
         let short = sheet_xml(&mut zip, last_sessions);
         assert!(short.contains("<tableParts"), "14 rows make a table");
+    }
+
+    #[test]
+    fn texts_beyond_excels_cell_limit_are_cut_with_a_mark() {
+        let long = "ễ".repeat(40_000);
+        let cut = excel_text(&long);
+        assert_eq!(cut.chars().count(), EXCEL_CELL_CHARACTERS);
+        assert!(cut.ends_with('…'));
+        assert_eq!(excel_text("Nguyễn"), "Nguyễn");
     }
 
     #[test]

@@ -192,8 +192,14 @@ pub fn without_url(error: &reqwest::Error) -> String {
     } else {
         "network error"
     };
-    match std::error::Error::source(error) {
-        Some(source) => format!("{kind}: {source}"),
+    // The deepest cause says what happened ("Connection refused"); the ones above it
+    // only say which layer noticed.
+    let mut deepest = std::error::Error::source(error);
+    while let Some(next) = deepest.and_then(std::error::Error::source) {
+        deepest = Some(next);
+    }
+    match deepest {
+        Some(cause) => format!("{kind}: {cause}"),
         None => kind.to_string(),
     }
 }
