@@ -11,7 +11,7 @@ use std::fmt;
 pub enum ExitCode {
     /// Everything asked for was reported.
     Done = 0,
-    /// The run failed; nothing trustworthy was written.
+    /// The run failed; files already written are whole, but the set is not complete.
     Failed = 1,
     /// The command line or an input file was wrong.
     Usage = 2,

@@ -534,22 +534,7 @@ fn unreadable_times_are_warned_about_not_dropped_in_silence() {
         lines[attended] = spoilt;
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     });
-    let out = tempfile::tempdir().unwrap();
-    let output = zoom_report()
-        .args([
-            "--from",
-            "2024-07-01",
-            "--to",
-            "2024-07-31",
-            "--format",
-            "csv",
-            "--input",
-        ])
-        .arg(archive.path())
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let output = month_to_csv(archive.path(), None);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
@@ -558,11 +543,14 @@ fn unreadable_times_are_warned_about_not_dropped_in_silence() {
     );
 }
 
-#[test]
-fn the_machine_zone_follows_tz() {
+/// The sample month's CSV reports from `archive`, with `TZ` set when given.
+fn month_to_csv(archive: &Path, tz: Option<&str>) -> std::process::Output {
     let out = tempfile::tempdir().unwrap();
-    let output = zoom_report()
-        .env("TZ", "Asia/Ho_Chi_Minh")
+    let mut command = zoom_report();
+    if let Some(tz) = tz {
+        command.env("TZ", tz);
+    }
+    command
         .args([
             "--from",
             "2024-07-01",
@@ -572,11 +560,16 @@ fn the_machine_zone_follows_tz() {
             "csv",
             "--input",
         ])
-        .arg(sample_dir())
+        .arg(archive)
         .arg("--out")
         .arg(out.path())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_machine_zone_follows_tz() {
+    let output = month_to_csv(&sample_dir(), Some("Asia/Ho_Chi_Minh"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("(Asia/Ho_Chi_Minh)"), "{stdout}");
 }

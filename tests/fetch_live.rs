@@ -539,9 +539,14 @@ fn the_daily_limit_keeps_what_was_fetched_and_the_next_run_completes_it() {
     assert_same_reports(out.path(), clean.path(), from, to);
 }
 
-#[cfg(unix)]
-#[test]
-fn ctrl_c_stops_within_a_second_and_the_same_command_resumes() {
+/// Starts the three-month run against a slow fake, stops it with `stop` once five
+/// instances are archived, then runs the same command again. Checks the resumed report
+/// equals an undisturbed run's; returns how many instances the cut run kept, how many
+/// there are, and the fake that served the resumed run.
+fn cut_short_and_resume(
+    out: &Path,
+    stop: impl FnOnce(&mut std::process::Child),
+) -> (usize, usize, FakeZoom) {
     let (from, to) = three_months();
     let synthetic = account(from, to);
     let clean = tempfile::tempdir().unwrap();
@@ -555,7 +560,6 @@ fn ctrl_c_stops_within_a_second_and_the_same_command_resumes() {
             ..Options::default()
         },
     );
-    let out = tempfile::tempdir().unwrap();
     let (from_day, to_day) = (from.to_string(), to.to_string());
     let mut child = spawn(
         slow.env(),
@@ -570,38 +574,44 @@ fn ctrl_c_stops_within_a_second_and_the_same_command_resumes() {
             "--concurrency",
             "2",
         ],
-        out.path(),
+        out,
     );
-    let archive = out.path().join("raw").join(format!("{from}_{to}"));
+    let archive = out.join("raw").join(format!("{from}_{to}"));
     let deadline = Instant::now() + Duration::from_secs(60);
     while lines(&archive.join("meetings.jsonl")) < 5 {
         assert!(Instant::now() < deadline, "the run never got going");
         std::thread::sleep(Duration::from_millis(20));
     }
-    interrupt_within_a_second(&mut child);
+    stop(&mut child);
     let kept = lines(&archive.join("meetings.jsonl"));
     assert!(kept < synthetic.meetings.len(), "it really was cut short");
-    assert!(
-        file_names(out.path())
-            .iter()
-            .all(|n| !n.starts_with(".zoom-report-"))
-    );
 
     let resumed = serve(&synthetic, Options::default());
-    let second = run(&resumed, out.path(), from, to, &[]);
+    let second = run(&resumed, out, from, to, &[]);
     assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_same_reports(out, clean.path(), from, to);
+    (kept, synthetic.meetings.len(), resumed)
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_within_a_second_and_the_same_command_resumes() {
+    let out = tempfile::tempdir().unwrap();
+    let (kept, total, resumed) = cut_short_and_resume(out.path(), |child| {
+        interrupt_within_a_second(child);
+        assert!(
+            file_names(out.path())
+                .iter()
+                .all(|n| !n.starts_with(".zoom-report-"))
+        );
+    });
     let fetched = resumed
         .requests()
         .iter()
         .filter(|r| r.raw_path.ends_with("/participants"))
         .map(|r| r.raw_path.clone())
         .collect::<HashSet<_>>();
-    assert_eq!(
-        fetched.len(),
-        synthetic.meetings.len() - kept,
-        "only what was missing"
-    );
-    assert_same_reports(out.path(), clean.path(), from, to);
+    assert_eq!(fetched.len(), total - kept, "only what was missing");
 }
 
 fn lines(path: &Path) -> usize {
@@ -1027,48 +1037,10 @@ fn a_daily_limit_before_anything_is_listed_fails_and_says_when_it_resets() {
 
 #[test]
 fn an_archive_cut_by_a_kill_resumes_to_the_same_report() {
-    let (from, to) = three_months();
-    let synthetic = account(from, to);
-    let clean = tempfile::tempdir().unwrap();
-    let calm = serve(&synthetic, Options::default());
-    assert_eq!(run(&calm, clean.path(), from, to, &[]).code, 0);
-
-    let slow = serve(
-        &synthetic,
-        Options {
-            latency: Duration::from_millis(150),
-            ..Options::default()
-        },
-    );
     let out = tempfile::tempdir().unwrap();
-    let (from_day, to_day) = (from.to_string(), to.to_string());
-    let mut child = spawn(
-        slow.env(),
-        &[
-            "--from",
-            &from_day,
-            "--to",
-            &to_day,
-            "--all-users",
-            "--format",
-            "csv,json,xlsx",
-        ],
-        out.path(),
-    );
-    let archive = out.path().join("raw").join(format!("{from}_{to}"));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while lines(&archive.join("meetings.jsonl")) < 5 {
-        assert!(Instant::now() < deadline, "the run never got going");
-        std::thread::sleep(Duration::from_millis(20));
-    }
     // No chance to tidy up: the process ends mid-write, as after a crash or power loss.
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let kept = lines(&archive.join("meetings.jsonl"));
-    assert!(kept < synthetic.meetings.len(), "it really was cut short");
-
-    let resumed = serve(&synthetic, Options::default());
-    let second = run(&resumed, out.path(), from, to, &[]);
-    assert_eq!(second.code, 0, "{}", second.stderr);
-    assert_same_reports(out.path(), clean.path(), from, to);
+    cut_short_and_resume(out.path(), |child| {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    });
 }

@@ -2,7 +2,7 @@
 //! input: whatever arrives, they answer with data or an error, never a panic.
 //!
 //! CI runs a few hundred cases per property; for a long run:
-//! `PROPTEST_CASES=200000 cargo test --release --test fuzz_readers`.
+//! `PROPTEST_CASES=30000 cargo test --test fuzz_readers`.
 
 use std::io::Write;
 
