@@ -26,7 +26,7 @@ libreoffice --headless --norestore -env:UserInstallation="file://$work/libreoffi
   --convert-to 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}' \
   --outdir "$work" "$stem.xlsx" >/dev/null 2>&1
 # Page 2 is the People sheet: its full width and about the first 35 people.
-pdftoppm -png -r 90 -f 2 -l 2 -x 0 -y 0 -W 1310 -H 660 -singlefile "$stem.pdf" \
+pdftoppm -png -r 90 -f 2 -l 2 -x 0 -y 0 -W 1800 -H 660 -singlefile "$stem.pdf" \
   docs/people-sheet
 
 if command -v pngquant >/dev/null 2>&1; then

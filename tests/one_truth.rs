@@ -624,3 +624,35 @@ fn the_html_instance_tables_state_the_attendance_csv() {
         assert_eq!(from_html.get(uuid), Some(rows), "instance {uuid}");
     }
 }
+
+#[test]
+fn the_attendance_grid_draws_the_first_people_with_every_meeting_they_attended() {
+    let reports = Reports::build(&[]);
+    let people = people_from_csv(&reports.path("_people.csv"));
+    let page = reports.html();
+    let grid = select(page.root_element(), "svg#attendance-grid");
+    assert_eq!(grid.len(), 1, "one grid, drawn as inline SVG");
+    let rows = select(grid[0], "g.row");
+    assert_eq!(rows.len(), 40.min(people.len()), "the grid's people limit");
+    let meetings = select(grid[0], "g.meeting").len();
+    assert_eq!(meetings, 18, "every instance of the month has a column");
+    for (row, person) in rows.iter().zip(&people) {
+        let name = text_of(select(*row, "text.who title")[0]);
+        assert_eq!(name, person.name, "rows in the people table's order");
+        let cells = select(*row, "g.cell");
+        assert_eq!(
+            cells.len() as i64,
+            person.meetings_attended,
+            "{name}: one cell per meeting attended"
+        );
+        for cell in cells {
+            let shown: f64 = text_of(select(cell, "text")[0]).parse().unwrap();
+            assert!((0.0..=100.0).contains(&shown), "{name}: {shown}");
+            let title = text_of(select(cell, "title")[0]);
+            assert!(
+                title.starts_with(&person.name) && title.ends_with('%'),
+                "{title}"
+            );
+        }
+    }
+}

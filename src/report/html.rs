@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Report, clock, percent_text};
+use super::{Report, clock, percent_text, round_percent};
 use crate::archive::write_atomically;
 use crate::cli::Lang;
 
@@ -214,6 +214,9 @@ struct Grid {
     meetings: Vec<GridMeeting>,
     rows: Vec<GridRow>,
     is_cut: bool,
+    /// The picture's size in pixels.
+    width: f64,
+    height: f64,
 }
 
 #[derive(Serialize)]
@@ -222,12 +225,18 @@ struct GridMeeting {
     time: String,
     title: String,
     anchor: Option<String>,
+    /// The centre of the meeting's column.
+    x: f64,
 }
 
 #[derive(Serialize)]
 struct GridRow {
+    /// The name as shown, cut to fit the name column.
+    label: String,
     name: String,
-    cells: Vec<Option<GridCell>>,
+    /// The top of the row.
+    y: f64,
+    cells: Vec<GridCell>,
 }
 
 #[derive(Serialize)]
@@ -236,7 +245,17 @@ struct GridCell {
     /// 0–4, the shade of the cell.
     level: u8,
     title: String,
+    /// The cell's left edge.
+    x: f64,
 }
+
+/// The attendance grid's geometry: a name column, then one column per meeting.
+const GRID_NAME_WIDTH: f64 = 190.0;
+const GRID_CELL_WIDTH: f64 = 42.0;
+const GRID_ROW_HEIGHT: f64 = 22.0;
+const GRID_HEADER_HEIGHT: f64 = 44.0;
+/// Characters of a name that fit the name column at the grid's font size.
+const GRID_NAME_CHARACTERS: usize = 26;
 
 #[derive(Serialize)]
 struct PersonView {
@@ -589,38 +608,61 @@ fn grid(report: &Report, limits: &Limits, day_format: &str) -> Grid {
                     .unwrap_or_default(),
                 title: format!("{start} · {}", instance.topic),
                 anchor: (index < limits.instance_tables).then(|| anchor(index)),
+                x: grid_column_left(index) + GRID_CELL_WIDTH / 2.0,
             }
         })
         .collect();
     let mut rows: Vec<GridRow> = report.attendance.people[..person_count]
         .iter()
-        .map(|p| GridRow {
+        .enumerate()
+        .map(|(index, p)| GridRow {
+            label: cut_to(&p.name, GRID_NAME_CHARACTERS),
             name: p.name.clone(),
-            cells: (0..meeting_count).map(|_| None).collect(),
+            y: GRID_HEADER_HEIGHT + index as f64 * GRID_ROW_HEIGHT,
+            cells: Vec::new(),
         })
         .collect();
+    // Attendees come in instance order, so each row's cells come left to right.
     for attendee in &report.attendance.attendees {
         if attendee.person < person_count && attendee.instance < meeting_count {
             let pct = attendee.attendance_pct.unwrap_or(0.0);
             let row = &mut rows[attendee.person];
             let title = format!(
-                "{} · {}: {pct:.1}%",
-                row.name, meetings[attendee.instance].title
+                "{} · {}: {}%",
+                row.name,
+                meetings[attendee.instance].title,
+                percent_text(Some(pct))
             );
-            row.cells[attendee.instance] = Some(GridCell {
-                pct: format!("{pct:.0}"),
+            row.cells.push(GridCell {
+                pct: format!("{:.0}", round_percent(pct).round()),
                 level: shade(pct),
                 title,
+                x: grid_column_left(attendee.instance),
             });
         }
     }
     let is_cut =
         meeting_count < report.instances.len() || person_count < report.attendance.people.len();
     Grid {
+        width: grid_column_left(meeting_count) + 4.0,
+        height: GRID_HEADER_HEIGHT + rows.len() as f64 * GRID_ROW_HEIGHT + 4.0,
         meetings,
         rows,
         is_cut,
     }
+}
+
+fn grid_column_left(index: usize) -> f64 {
+    GRID_NAME_WIDTH + index as f64 * GRID_CELL_WIDTH
+}
+
+/// `text` shortened to `characters`, with `…` where it was cut.
+fn cut_to(text: &str, characters: usize) -> String {
+    if text.chars().count() <= characters {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(characters - 1).collect();
+    format!("{kept}…")
 }
 
 /// The shade of a grid cell; the template's legend names the same bounds.
