@@ -71,11 +71,7 @@ pub async fn list_participants(
     client: &ZoomClient,
     meeting: &str,
 ) -> Result<Vec<Map<String, Value>>, ApiError> {
-    let path = format!(
-        "/report/meetings/{}/participants",
-        encode_meeting_id(meeting)
-    );
-    paginate(client, Category::Heavy, &path, &[], "participants").await
+    participants_report(client, "meetings", meeting).await
 }
 
 /// Every join row of a webinar instance: `GET /report/webinars/{id}/participants`.
@@ -83,10 +79,16 @@ pub async fn list_webinar_participants(
     client: &ZoomClient,
     webinar: &str,
 ) -> Result<Vec<Map<String, Value>>, ApiError> {
-    let path = format!(
-        "/report/webinars/{}/participants",
-        encode_meeting_id(webinar)
-    );
+    participants_report(client, "webinars", webinar).await
+}
+
+/// `GET /report/{kind}/{id}/participants`, every page: meetings and webinars answer alike.
+async fn participants_report(
+    client: &ZoomClient,
+    kind: &str,
+    id: &str,
+) -> Result<Vec<Map<String, Value>>, ApiError> {
+    let path = format!("/report/{kind}/{}/participants", encode_meeting_id(id));
     paginate(client, Category::Heavy, &path, &[], "participants").await
 }
 
