@@ -103,6 +103,19 @@ fn build(report: &Report, path: &Path, limits: Limits) -> Result<()> {
     // about 40 % of it for files about 10 % larger than the default level 6.
     workbook.set_zip_compression_level(2);
     let styles = Styles::new();
+    // The sheets are filled on several threads, which share the workbook's format table.
+    // rust_xlsxwriter adds a format it has not seen without checking again under its
+    // write lock, so two threads meeting a new format at once could give it two numbers
+    // and cells the wrong style. Registering every format the sheets use first leaves the
+    // threads only reading the table.
+    for format in [
+        &styles.time,
+        &styles.duration,
+        &styles.percent,
+        &styles.header,
+    ] {
+        workbook.register_format(format);
+    }
     let summary = workbook.add_worksheet();
     write_summary(report, summary, &styles, limits.rows_per_sheet)?;
     for sheet in write_tables(report, &mut workbook, &styles, limits)? {
@@ -547,7 +560,7 @@ mod tests {
     use crate::attendance;
     use crate::cli::{GroupBy, Lang};
     use crate::config::DateRange;
-    use calamine::{Reader, Xlsx, open_workbook};
+    use calamine::{DataType, Reader, Xlsx, open_workbook};
 
     #[test]
     fn long_tables_continue_on_numbered_sheets() {
@@ -621,6 +634,54 @@ mod tests {
         assert_eq!(cut.chars().count(), EXCEL_CELL_CHARACTERS);
         assert!(cut.ends_with('…'));
         assert_eq!(excel_text("Nguyễn"), "Nguyễn");
+    }
+
+    /// The sheets are filled on threads sharing one format table: every run must give
+    /// the same styles, and every duration cell its duration format.
+    #[test]
+    fn workbooks_filled_on_threads_style_every_cell_alike() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/2024-07");
+        let archive = archive::read(&dir).unwrap();
+        let attendance =
+            attendance::compute(&archive.instances, &archive.sessions, GroupBy::Person).unwrap();
+        let report = Report {
+            range: DateRange::parse("2024-07-01", "2024-07-31").unwrap(),
+            tz: chrono_tz::Tz::UTC,
+            lang: Lang::En,
+            generated_at: chrono::Utc::now(),
+            instances: &archive.instances,
+            sessions: &archive.sessions,
+            attendance: &attendance,
+            problems: &[],
+            is_complete: true,
+        };
+        let out = tempfile::tempdir().unwrap();
+        let styles_of = |path: &std::path::Path| {
+            let file = std::fs::File::open(path).unwrap();
+            let mut zip = zip::ZipArchive::new(file).unwrap();
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut xml)
+                .unwrap();
+            xml
+        };
+        let mut first_styles = None;
+        for run in 0..12 {
+            let path = out.path().join(format!("run{run}.xlsx"));
+            write(&report, &path).unwrap();
+            let styles = styles_of(&path);
+            assert_eq!(first_styles.get_or_insert_with(|| styles.clone()), &styles);
+            let mut workbook: Xlsx<_> = open_workbook(&path).unwrap();
+            for (sheet, column) in [("People", 3), ("Attendance", 10), ("Sessions", 6)] {
+                let range = workbook.worksheet_range(sheet).unwrap();
+                for row in range.rows().skip(1) {
+                    let cell = &row[column];
+                    assert!(
+                        cell.is_empty() || cell.get_datetime().is_some_and(|d| d.is_duration()),
+                        "run {run}, {sheet}: {cell:?} is not a duration"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
