@@ -81,6 +81,15 @@ pub struct FailedInstance {
     pub reason: String,
 }
 
+impl FailedInstance {
+    /// The instance's start, when Zoom's listing gave a readable one.
+    pub fn start(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        chrono::DateTime::parse_from_rfc3339(&self.start_time)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    }
+}
+
 /// An archive read into memory.
 #[derive(Debug, Clone)]
 pub struct Archive {

@@ -15,7 +15,7 @@ use crate::cli::{GlobalArgs, InstanceArgs, MeetingArgs, StatisticArgs};
 use crate::config::{Credentials, DateRange, UserSelection, check_input_dir, parse_zone};
 use crate::error::{ExitCode, usage};
 use crate::fetch::{list_range, resolve_users};
-use crate::report::{clock, percent_text};
+use crate::report::{clock, percent_text, round_percent};
 use crate::zoom::client::Category;
 use crate::zoom::endpoints::{
     encode_meeting_id, list_instances, list_participants, list_webinar_participants,
@@ -341,7 +341,7 @@ fn attendee_objects(attendance: &attendance::Attendance, tz: Tz) -> Value {
             "last_leave": a.last_leave.map(|t| iso(t, tz)),
             "total_seconds": a.total_seconds,
             "attended_seconds": a.attended_seconds,
-            "attendance_pct": a.attendance_pct.map(|p| (p * 10.0).round() / 10.0),
+            "attendance_pct": a.attendance_pct.map(round_percent),
         })
     });
     Value::Array(objects.collect())

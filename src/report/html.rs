@@ -354,9 +354,9 @@ fn problem_views(report: &Report) -> Vec<ProblemView> {
         .map(|p| ProblemView {
             uuid: p.meeting_uuid.clone(),
             topic: p.topic.clone(),
-            start: chrono::DateTime::parse_from_rfc3339(&p.start_time)
-                .map(|t| report.short_time(t.with_timezone(&Utc)))
-                .unwrap_or_else(|_| p.start_time.clone()),
+            start: p
+                .start()
+                .map_or_else(|| p.start_time.clone(), |t| report.short_time(t)),
             reason: p.reason.clone(),
         })
         .collect()

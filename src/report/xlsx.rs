@@ -468,9 +468,10 @@ fn write_problems(report: &Report, sheet: &mut Worksheet, styles: &Styles) -> Re
     }
     for (row, problem) in report.problems.iter().enumerate() {
         let row = row as u32 + 1;
-        let start = chrono::DateTime::parse_from_rfc3339(&problem.start_time)
-            .map(|t| Cell::Time(Some(t.with_timezone(&Utc))))
-            .unwrap_or_else(|_| Cell::Text(problem.start_time.as_str().into()));
+        let start = problem.start().map_or_else(
+            || Cell::Text(problem.start_time.as_str().into()),
+            |t| Cell::Time(Some(t)),
+        );
         sheet.write_string(row, 0, &problem.meeting_id)?;
         sheet.write_string(row, 1, &problem.meeting_uuid)?;
         sheet.write_string(row, 2, &problem.topic)?;
@@ -546,7 +547,7 @@ fn column_width(column: &str) -> f64 {
         "name" | "topic" | "host_name" => 30.0,
         "email" | "host_email" => 28.0,
         "meeting_uuid" => 27.0,
-        c if c.ends_with("_time") || c.starts_with("first_") || c.starts_with("last_") => 19.0,
+        c if TIME_COLUMNS.contains(&c) => 19.0,
         c if c.ends_with("_pct") => 12.0,
         "meeting_id" | "participant_user_id" | "user_id" => 15.0,
         _ => 12.0,
@@ -562,23 +563,45 @@ mod tests {
     use crate::config::DateRange;
     use calamine::{DataType, Reader, Xlsx, open_workbook};
 
-    #[test]
-    fn long_tables_continue_on_numbered_sheets() {
+    /// The bundled sample month and its attendance.
+    fn sample_month() -> (archive::Archive, attendance::Attendance) {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/2024-07");
         let archive = archive::read(&dir).unwrap();
         let attendance =
             attendance::compute(&archive.instances, &archive.sessions, GroupBy::Person).unwrap();
-        let report = Report {
+        (archive, attendance)
+    }
+
+    fn sample_report<'a>(
+        archive: &'a archive::Archive,
+        attendance: &'a attendance::Attendance,
+    ) -> Report<'a> {
+        Report {
             range: DateRange::parse("2024-07-01", "2024-07-31").unwrap(),
             tz: chrono_tz::Tz::UTC,
             lang: Lang::En,
             generated_at: chrono::Utc::now(),
             instances: &archive.instances,
             sessions: &archive.sessions,
-            attendance: &attendance,
+            attendance,
             problems: &[],
             is_complete: true,
-        };
+        }
+    }
+
+    /// One file of a workbook's zip, as text.
+    fn zip_entry(path: &std::path::Path, name: &str) -> String {
+        let file = std::fs::File::open(path).unwrap();
+        let mut zip = zip::ZipArchive::new(file).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut xml).unwrap();
+        xml
+    }
+
+    #[test]
+    fn long_tables_continue_on_numbered_sheets() {
+        let (archive, attendance) = sample_month();
+        let report = sample_report(&archive, &attendance);
         let out = tempfile::tempdir().unwrap();
         let path = out.path().join("split.xlsx");
         let limits = Limits {
@@ -609,21 +632,14 @@ mod tests {
         );
 
         // Sheets longer than the table limit filter and band like the tables do.
-        let file = std::fs::File::open(&path).unwrap();
-        let mut zip = zip::ZipArchive::new(file).unwrap();
-        let sheet_xml = |zip: &mut zip::ZipArchive<std::fs::File>, index: usize| {
-            let mut xml = String::new();
-            let name = format!("xl/worksheets/sheet{index}.xml");
-            std::io::Read::read_to_string(&mut zip.by_name(&name).unwrap(), &mut xml).unwrap();
-            xml
-        };
+        let sheet_xml = |index: usize| zip_entry(&path, &format!("xl/worksheets/sheet{index}.xml"));
         let first_sessions = 1 + names.iter().position(|n| n == "Sessions").unwrap();
-        let long = sheet_xml(&mut zip, first_sessions);
+        let long = sheet_xml(first_sessions);
         assert!(long.contains("<autoFilter ref=\"A1:J101\""), "autofilter");
         assert!(long.contains("MOD(ROW(),2)=1"), "banded rows");
         assert!(!long.contains("<tableParts"), "no table");
         let last_sessions = 1 + names.iter().position(|n| n == "Sessions (6)").unwrap();
-        let short = sheet_xml(&mut zip, last_sessions);
+        let short = sheet_xml(last_sessions);
         assert!(short.contains("<tableParts"), "14 rows make a table");
     }
 
@@ -640,35 +656,14 @@ mod tests {
     /// the same styles, and every duration cell its duration format.
     #[test]
     fn workbooks_filled_on_threads_style_every_cell_alike() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/2024-07");
-        let archive = archive::read(&dir).unwrap();
-        let attendance =
-            attendance::compute(&archive.instances, &archive.sessions, GroupBy::Person).unwrap();
-        let report = Report {
-            range: DateRange::parse("2024-07-01", "2024-07-31").unwrap(),
-            tz: chrono_tz::Tz::UTC,
-            lang: Lang::En,
-            generated_at: chrono::Utc::now(),
-            instances: &archive.instances,
-            sessions: &archive.sessions,
-            attendance: &attendance,
-            problems: &[],
-            is_complete: true,
-        };
+        let (archive, attendance) = sample_month();
+        let report = sample_report(&archive, &attendance);
         let out = tempfile::tempdir().unwrap();
-        let styles_of = |path: &std::path::Path| {
-            let file = std::fs::File::open(path).unwrap();
-            let mut zip = zip::ZipArchive::new(file).unwrap();
-            let mut xml = String::new();
-            std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut xml)
-                .unwrap();
-            xml
-        };
         let mut first_styles = None;
         for run in 0..12 {
             let path = out.path().join(format!("run{run}.xlsx"));
             write(&report, &path).unwrap();
-            let styles = styles_of(&path);
+            let styles = zip_entry(&path, "xl/styles.xml");
             assert_eq!(first_styles.get_or_insert_with(|| styles.clone()), &styles);
             let mut workbook: Xlsx<_> = open_workbook(&path).unwrap();
             for (sheet, column) in [("People", 3), ("Attendance", 10), ("Sessions", 6)] {
